@@ -1,0 +1,5 @@
+"""`python -m leakscan`."""
+
+from leakscan.cli import main
+
+main()

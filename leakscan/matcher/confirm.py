@@ -1,0 +1,58 @@
+"""The reference semantics of a rule: `regex` over the whole item, secret = group `secret` or 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import regex
+
+from leakscan.model import RawMatch
+from leakscan.rules import RuleSet
+
+
+class Confirmer:
+    """Compiles rule patterns on first use (start-up stays cheap) and extracts their matches."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules.rules
+        self._compiled: dict[int, tuple[regex.Pattern[bytes], int | str]] = {}
+        self._paths: dict[int, regex.Pattern[str]] = {}
+
+    def applies(self, index: int, path: str | None) -> bool:
+        """Whether rule `index` applies to an item at `path` (rules with a `path` need one)."""
+        wanted = self.rules[index].path
+        if wanted is None:
+            return True
+        if path is None:
+            return False
+        compiled = self._paths.get(index)
+        if compiled is None:
+            compiled = self._paths[index] = regex.compile(wanted)
+        return compiled.search(path) is not None
+
+    def matches(self, candidates: Iterable[int], data: bytes, path: str | None) -> list[RawMatch]:
+        """Matches of the candidate rules in `data`, ordered by secret position, then rule order."""
+        found: list[RawMatch] = []
+        for index in sorted(set(candidates)):
+            if self.applies(index, path):
+                found.extend(self._rule_matches(index, data))
+        found.sort(key=lambda m: (m.secret_start, m.rule_index))
+        return found
+
+    def _rule_matches(self, index: int, data: bytes) -> list[RawMatch]:
+        pattern, group = self._pattern(index)
+        out = []
+        for m in pattern.finditer(data):
+            start, end = m.span(group)
+            if start < 0 or start == end:
+                continue
+            out.append(RawMatch(index, m.start(), m.end(), start, end, data[start:end]))
+        return out
+
+    def _pattern(self, index: int) -> tuple[regex.Pattern[bytes], int | str]:
+        entry = self._compiled.get(index)
+        if entry is None:
+            pattern = regex.compile(self.rules[index].pattern.encode("utf-8"))
+            entry = (pattern, "secret" if "secret" in pattern.groupindex else 1)
+            self._compiled[index] = entry
+        return entry
