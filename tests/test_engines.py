@@ -27,7 +27,9 @@ rules:
     severity: low
     pattern: '\bcondkey:(")?(?P<secret>c0nd[a-z]{8})(?(1)")'
     keywords: ['condkey:']
-    examples: [{text: 'condkey:"c0ndabcdefgh"', secret: c0ndabcdefgh}, {text: 'condkey:c0ndhgfedcba', secret: c0ndhgfedcba}]
+    examples:
+      - {text: 'condkey:"c0ndabcdefgh"', secret: c0ndabcdefgh}
+      - {text: 'condkey:c0ndhgfedcba', secret: c0ndhgfedcba}
   - id: tricky-caseless-backref
     name: same delimiter on both sides, any case
     severity: low
@@ -62,8 +64,19 @@ def lay_out_examples(root: Path) -> list[tuple[str, str, str]]:
 
 
 def scan_json(run, target: str, engine: str, *extra: str, cwd: Path | None = None) -> dict:
-    proc = run("scan", target, "--format", "json", "--show-secrets", "--engine", engine, "--jobs", "1",
-               *extra, cwd=cwd)
+    proc = run(
+        "scan",
+        target,
+        "--format",
+        "json",
+        "--show-secrets",
+        "--engine",
+        engine,
+        "--jobs",
+        "1",
+        *extra,
+        cwd=cwd,
+    )
     assert proc.returncode in (0, 1), proc.stderr.decode()
     return json.loads(proc.stdout)
 
@@ -76,7 +89,9 @@ def test_labelled_tree_identical_on_both_engines(run, tmp_path: Path) -> None:
     found = {(f["path"], f["rule_id"], f["secret"]) for f in by_engine["regex"]}
     missing = [e for e in expected if e not in found]
     assert missing == []
-    negatives = {(f["path"].split(os.sep)[1], f["rule_id"]) for f in by_engine["regex"] if f["path"].startswith("neg")}
+    negatives = {
+        (f["path"].split(os.sep)[1], f["rule_id"]) for f in by_engine["regex"] if f["path"].startswith("neg")
+    }
     assert {rule_id for folder, rule_id in negatives if folder == rule_id} == set()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
-import subprocess
 
 import pytest
 
@@ -38,8 +39,14 @@ def write_rule(tmp_path: Path, text: str, name: str = "acme.yml") -> Path:
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        (("severity: high", "severity: urgent"), "rule 'acme-key': field 'severity': must be one of critical"),
-        (("pattern: '\\b(acme_", "pattern: '\\b((acme_"), "rule 'acme-key': field 'pattern': not a valid regular"),
+        (
+            ("severity: high", "severity: urgent"),
+            "rule 'acme-key': field 'severity': must be one of critical",
+        ),
+        (
+            ("pattern: '\\b(acme_", "pattern: '\\b((acme_"),
+            "rule 'acme-key': field 'pattern': not a valid regular",
+        ),
         (("keywords: [acme_]", "keyword: [acme_]"), "rule 'acme-key': field 'keyword': unknown field"),
         (("id: acme-key", "id: Acme Key"), "rule '#1': field 'id': required: kebab-case"),
         (("    examples:\n", "    exemples:\n"), "rule 'acme-key': field 'exemples': unknown field"),
@@ -117,16 +124,31 @@ def test_rules_test_says_why_an_example_was_dropped(run, tmp_path: Path) -> None
     path = write_rule(tmp_path, rule)
     proc = run("rules", "test", str(path))
     assert proc.returncode == 1
-    assert "example 1: expected 'acme_0123456789abcdef', found nothing (dropped: entropy)" in proc.stderr.decode()
+    assert (
+        "example 1: expected 'acme_0123456789abcdef', found nothing (dropped: entropy)"
+        in proc.stderr.decode()
+    )
     assert token  # the generator is importable where rule tests need checksummed examples
 
 
 def test_wheel_ships_the_rules(tmp_path: Path) -> None:
     """The rules load from an installed wheel, not only from the checkout."""
     repo = Path(__file__).resolve().parents[1]
+    source = tmp_path / "src"  # setuptools builds in place: keep its build/ out of the checkout
+    shutil.copytree(repo, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info"))
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(repo), "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path / "dist")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+        ],
         capture_output=True,
     )
     if build.returncode != 0 and b"No module named" in build.stderr:
@@ -139,7 +161,9 @@ def test_wheel_ships_the_rules(tmp_path: Path) -> None:
     zipfile.ZipFile(wheel).extractall(site)
     proc = subprocess.run(
         [sys.executable, "-m", "leakscan", "rules", "list"],
-        cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
     )
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"github-pat-classic" in proc.stdout

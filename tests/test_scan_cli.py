@@ -120,7 +120,10 @@ def test_missing_path_is_named_exit_2_and_findings_still_reported(run, tmp_path:
     assert places(doc) == [(str(tmp_path / "a.txt"), 1, 1, "github-pat-classic")]
     assert doc["scan"]["errors"] == [{"path": str(missing), "message": "No such file or directory"}]
     assert doc["scan"]["complete"] is False
-    assert proc.stderr.decode().splitlines()[0] == f"leakscan: could not scan {missing}: No such file or directory"
+    assert (
+        proc.stderr.decode().splitlines()[0]
+        == f"leakscan: could not scan {missing}: No such file or directory"
+    )
 
 
 def test_incomplete_clean_scan_never_says_no_leaks(run, tmp_path: Path) -> None:
