@@ -50,7 +50,7 @@ def write_rule(tmp_path: Path, text: str, name: str = "acme.yml") -> Path:
         (("keywords: [acme_]", "keyword: [acme_]"), "rule 'acme-key': field 'keyword': unknown field"),
         (("id: acme-key", "id: Acme Key"), "rule '#1': field 'id': required: kebab-case"),
         (("    examples:\n", "    exemples:\n"), "rule 'acme-key': field 'exemples': unknown field"),
-        (("provider: acme", "provider: [acme"), "not valid YAML at line 2: expected ',' or ']'"),
+        (("provider: acme", "provider: [acme"), "not valid YAML at line 2: "),
         (("'\\b(acme_[a-z0-9]{16})\\b'", "'acme_[a-z0-9]{16}'"), "field 'pattern': needs a capture group"),
     ],
 )
