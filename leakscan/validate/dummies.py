@@ -39,6 +39,8 @@ DOCUMENTATION_DUMMIES: frozenset[str] = frozenset(
         "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
         # Azure Storage emulator (Azurite) well-known account key, published by Microsoft.
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+        # Azure Cosmos DB emulator well-known key, published by Microsoft.
+        "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
         # Databricks CLI docs token.
         "dapi12345678901234567890123456789012",
         # Flask docs ("Configuration Handling", quickstart "Sessions").
