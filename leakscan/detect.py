@@ -9,13 +9,16 @@ Secret reads `password: s3cr3t`. A finding from decoded text points at the encod
 item and says how it was decoded.
 
 When several matches claim one secret, one is reported (`settle`):
-1. a match from decoded text is dropped when the plain text already gave the same secret there;
+1. a match from decoded text is dropped when the plain text already gave the same secret there
+   (or the same specific rule matched its encoded form there);
 2. specific rules win over generic rules on any overlap;
 3. two specific rules on the identical span: the one with a checksum, else the one not bound to a
-   path, else the one with the longest literal keyword (a longer prefix says more), else the
-   first loaded;
-4. among generic rules on overlapping spans: a rule bound to a credential file's path first, then a
-   match from decoded text (it says what the encoded value holds), then the first loaded.
+   path, else the one with the longest literal keyword (a longer prefix says more), else plain
+   text before decoded text, else the first loaded;
+4. among generic rules on overlapping spans: a rule bound to a credential file's path first, then
+   one with a checksum or structure check (a JWT beats "a bearer token"), then a match from decoded
+   text (it says what the encoded value holds), then the first loaded (credential files before
+   generic assignments).
 """
 
 from __future__ import annotations
@@ -175,7 +178,7 @@ class Detector:
 
     def settle(self, found: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
         """One candidate per secret (see the module docstring for the order)."""
-        unique = _without_decoded_repeats(found, dropped)
+        unique = _without_decoded_repeats(found, self.rules, dropped)
         kept: list[Candidate] = []
         for cluster in _overlapping(unique):
             accepted: list[Candidate] = []
@@ -188,10 +191,10 @@ class Detector:
         return kept
 
     def _preference(self, c: Candidate) -> tuple:
-        rule = self.rules[c.rule_index]
+        rule, rank = self.rules[c.rule_index], self._rank[c.rule_index]
         if rule.generic:
-            return (1, rule.path is None, c.decoded is None, c.rule_index)
-        return (0, *self._rank[c.rule_index])
+            return (1, rule.path is None, rule.checksum is None, c.decoded is None, c.rule_index)
+        return (0, *rank[:-1], c.decoded is not None, rank[-1])
 
     def _conflict(self, a: Candidate, b: Candidate) -> bool:
         if self.rules[a.rule_index].generic or self.rules[b.rule_index].generic:
@@ -204,21 +207,31 @@ def _specific_rank(rule: Rule, index: int) -> tuple:
     return (rule.checksum is None, rule.path is not None, -longest_keyword, index)
 
 
-def _without_decoded_repeats(found: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
+def _without_decoded_repeats(
+    found: list[Candidate], rules: tuple[Rule, ...], dropped: Counter[str]
+) -> list[Candidate]:
     """Drop a decoded candidate whose secret the plain text (or a shallower decoding, by the same
     rule) already gave at the same place."""
     kept: list[Candidate] = []
     for c in sorted(found, key=lambda c: (c.decoded is not None, len(c.decoded or ""))):
-        if c.decoded is not None and any(_repeats(c, k) for k in kept):
+        if c.decoded is not None and any(_repeats(c, k, rules) for k in kept):
             dropped["duplicate"] += 1
         else:
             kept.append(c)
     return kept
 
 
-def _repeats(c: Candidate, k: Candidate) -> bool:
-    same_source = k.decoded is None or k.rule_index == c.rule_index
-    return same_source and k.secret == c.secret and _overlap(k, c)
+def _repeats(c: Candidate, k: Candidate, rules: tuple[Rule, ...]) -> bool:
+    """Whether decoded `c` repeats `k`: the same secret at the same place from the plain text (or
+    from a shallower decoding by the same rule), or the same rule matching the plain text there
+    when that is only another spelling of the secret (a PEM key in a JSON string, with `\\n` for
+    its line breaks). Base64 is not a spelling: `password: czNjcjN0` says nothing until decoded."""
+    if not _overlap(k, c):
+        return False
+    spelling = not rules[c.rule_index].generic or not (c.decoded or "").startswith("base64")
+    if k.decoded is None and k.rule_index == c.rule_index and spelling:
+        return True
+    return k.secret == c.secret and (k.decoded is None or k.rule_index == c.rule_index)
 
 
 def _overlapping(found: list[Candidate]) -> Iterable[list[Candidate]]:

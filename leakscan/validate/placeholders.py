@@ -60,7 +60,7 @@ _NAME_PARTS = regex.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CODE = regex.compile(
     r"""(?x)
       [(){}\[\]]                                          # calls, indexing, format fields
-    | ^[$@&*%<]                                           # a variable in most languages, a <tag>
+    | ^[$@&*%<~]                                          # a variable, a <tag>, a ~sphinx.ref
     | ^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+$  # attribute or constant: settings.SECRET
     | ^(?:/|\./|\.\./|~/|[A-Za-z]:\\)                     # a path
     | ^[\w.-]+(?:/[\w.-]+)*\.(?:json|pem|key|crt|cer|p12|pfx|jks|keystore|txt|ya?ml|env|cfg|conf|ini|xml|asc)$
@@ -91,11 +91,7 @@ _PERIODIC = regex.compile(r"^(.{1,4}?)\1{2,}.{0,3}$")
 
 def is_placeholder(secret: str) -> bool:
     """Whether `secret` is a documentation dummy, a template placeholder or an environment lookup."""
-    return (
-        _PLACEHOLDER.search(secret) is not None
-        or _SEQUENCE.search(secret) is not None
-        or _mostly_one_character(secret)
-    )
+    return _PLACEHOLDER.search(secret) is not None or _mostly_one_character(secret)
 
 
 def is_public_material(secret: str) -> bool:
@@ -119,7 +115,7 @@ def value_reject(value: str) -> str | None:
         return "uuid"
     if _WORDLIKE.match(value) or _PERIODIC.match(value):
         return "word"
-    if _TEST_LOOKING.search(value) or is_placeholder(value):
+    if _TEST_LOOKING.search(value) or _SEQUENCE.search(value) or is_placeholder(value):
         return "test-value"
     decoded = _decoded_text(value)
     if decoded is not None:
