@@ -16,9 +16,9 @@ When several matches claim one secret, one is reported (`settle`):
    path, else the one with the longest literal keyword (a longer prefix says more), else plain
    text before decoded text, else the first loaded;
 4. among generic rules on overlapping spans: a rule bound to a credential file's path first, then
-   one with a checksum or structure check (a JWT beats "a bearer token"), then a match from decoded
-   text (it says what the encoded value holds), then the first loaded (credential files before
-   generic assignments).
+   one with a checksum or structure check (a JWT beats "a bearer token"), then the most deeply
+   decoded match (it says what the encoded value holds), then the first loaded (credential files
+   before generic assignments).
 """
 
 from __future__ import annotations
@@ -79,6 +79,10 @@ class Candidate:
     end: int
     secret: str
     decoded: str | None = None
+    # For decoded text: the outermost encoded span (start, end, kind) and the secret's place in
+    # its decoded text. Base64 places every decoded secret on the whole encoded span, so two
+    # secrets of one blob are told apart here.
+    inner: tuple[tuple[int, int, str], int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ class Detector:
             if raw.secret_end <= segment.text_start or raw.secret_start >= segment.text_end:
                 continue  # wholly in the line context: the plain scan has seen it
             start, end = _in_item(segment, raw.secret_start, raw.secret_end)
-            yield Candidate(raw.rule_index, start, end, secret, segment.piece.chain)
+            inner = _in_root(segment, raw.secret_start, raw.secret_end)
+            yield Candidate(raw.rule_index, start, end, secret, segment.piece.chain, inner)
 
     def settle(self, found: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
         """One candidate per secret (see the module docstring for the order)."""
@@ -193,12 +198,15 @@ class Detector:
     def _preference(self, c: Candidate) -> tuple:
         rule, rank = self.rules[c.rule_index], self._rank[c.rule_index]
         if rule.generic:
-            return (1, rule.path is None, rule.checksum is None, c.decoded is None, c.rule_index)
+            depth = c.decoded.count("+") + 1 if c.decoded else 0
+            return (1, rule.path is None, rule.checksum is None, -depth, c.rule_index)
         return (0, *rank[:-1], c.decoded is not None, rank[-1])
 
     def _conflict(self, a: Candidate, b: Candidate) -> bool:
         if self.rules[a.rule_index].generic or self.rules[b.rule_index].generic:
             return _overlap(a, b)
+        if a.inner and b.inner and a.inner[0] == b.inner[0]:
+            return a.inner[1:] == b.inner[1:]
         return (a.start, a.end) == (b.start, b.end)
 
 
@@ -249,6 +257,10 @@ def _overlapping(found: list[Candidate]) -> Iterable[list[Candidate]]:
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:
+    """Whether two candidates claim some of the same text (inside one decoded blob: of its
+    decoded text)."""
+    if a.inner and b.inner and a.inner[0] == b.inner[0]:
+        return a.inner[1] < b.inner[2] and b.inner[1] < a.inner[2]
     return a.start < b.end and b.start < a.end
 
 
@@ -271,6 +283,17 @@ def _splice(data: bytes, pieces: list[_Piece]) -> tuple[bytes, list[_Segment]]:
         parts += [before, piece.span.text, after, _SEPARATOR]
         size = segment.end + len(_SEPARATOR)
     return b"".join(parts), segments
+
+
+def _in_root(segment: _Segment, start: int, end: int) -> tuple[tuple[int, int, str], int, int]:
+    """Where buffer[start:end] of a segment lies in the decoded text of its outermost piece."""
+    piece = segment.piece
+    first = max(start, segment.text_start) - segment.text_start
+    last = min(end, segment.text_end) - segment.text_start
+    while piece.parent is not None:
+        first, last = piece.span.origin(first, last)
+        piece = piece.parent
+    return (piece.span.start, piece.span.end, piece.span.kind), first, last
 
 
 def _in_item(segment: _Segment, start: int, end: int) -> tuple[int, int]:

@@ -24,7 +24,7 @@ import regex
 # Words and shapes that mark a value as an example, a template or an environment lookup.
 _PLACEHOLDER = regex.compile(
     r"""(?ix)
-      example | sample | dummy | placeholder | changeme | redacted | insert[_-]?your
+      example | sample | dummy | placeholder | change[_-]?me | redacted | insert[_-]?your
     | your[_-]?(?:own[_-]?)?(?:api[_-]?|access[_-]?|secret[_-]?|auth[_-]?)?(?:key|token|secret|pass)
     | ^<[^>]*>$ | \$\{[^}]*\} | \{\{[^}]*\}\} | \{%[^%]*%\} | <%[^%]*%> | %\([^)]*\)[sd]
     | ^\$[A-Za-z_][A-Za-z0-9_]*$ | ^\$\(.*\)$ | ^`.*`$ | ^%[A-Za-z_][A-Za-z0-9_]*%$ | ^@[A-Za-z_]\w*@$
@@ -42,6 +42,9 @@ _PUBLIC = regex.compile(
     | BEGIN\ (?:[A-Z0-9]+\ )?PUBLIC\ KEY | BEGIN\ CERTIFICATE | BEGIN\ PGP\ PUBLIC
     | ^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com)\s+AAAA
     | ^data:[\w.+-]+/[\w.+-]+;base64,
+    | ^(?:pk_(?:live|test)_|sb_publishable_|phc_)            # publishable: Stripe, Supabase, PostHog
+    | ^(?:AC|SK|PN|MG|AP|CA)[0-9a-f]{32}$                  # Twilio account, key and service ids
+    | \.apps\.googleusercontent\.com$                      # Google OAuth client ids
     | ^(?:iVBORw0KGgo|/9j/[0-9A-Za-z+/]|R0lGODlh|R0lGODdh|UklGR|PHN2Zy)  # png jpeg gif webp svg
     """
 )
@@ -55,19 +58,21 @@ _NOT_SECRET_NAME_PARTS = frozenset(
     | {"example", "sample", "dummy", "fake", "mock", "placeholder"}
 )
 _NAME = regex.compile(r"([A-Za-z0-9_.$-]+)[^A-Za-z0-9_.$-]*$")
+_SECRET_WORD = regex.compile(r"(?i)pass|pwd|secret|token|key|auth|credential")
 _NAME_PARTS = regex.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
+# An identifier as people write them: snake_case, camelCase, PascalCase, UPPER_CASE.
+_WORD = r"(?:[a-z_$][a-z0-9_$]*(?:[A-Z][a-z0-9]+)*|(?:[A-Z][a-z0-9]+)+|[A-Z][A-Z0-9_]*)"
 _CODE = regex.compile(
     r"""(?x)
       [(){}\[\]]                                          # calls, indexing, format fields
     | ^[$@&*%<~]                                          # a variable, a <tag>, a ~sphinx.ref
-    | ^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+$  # attribute or constant: settings.SECRET
+    | ^{word}(?:(?:\.|::|->){word})+$                     # attribute or constant: settings.SECRET
     | ^(?:/|\./|\.\./|~/|[A-Za-z]:\\)                     # a path
-    | ^[\w.-]+(?:/[\w.-]+)*\.(?:json|pem|key|crt|cer|p12|pfx|jks|keystore|txt|ya?ml|env|cfg|conf|ini|xml|asc)$
-    | ^[a-z][a-z0-9+.-]*://                               # a URL (credentials in URLs have own rules)
-    | ^(?:true|false|null|nil|none|undefined|optional|required|string|bool|int)$
-    """,
-    regex.IGNORECASE,
+    | ^[\w.-]+(?:/[\w.-]+)*\.(?i:json|pem|key|crt|cer|p12|pfx|jks|keystore|txt|ya?ml|env|cfg|conf|ini|xml)$
+    | ^[A-Za-z][A-Za-z0-9+.-]*://                         # a URL (credentials in URLs have own rules)
+    | ^(?i:true|false|null|nil|none|undefined|optional|required|string|bool|int)$
+    """.replace("{word}", _WORD)
 )
 _WORDLIKE = regex.compile(
     r"""(?x)
@@ -80,7 +85,7 @@ _WORDLIKE = regex.compile(
 _UUID = regex.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _TEST_LOOKING = regex.compile(
     r"""(?ix)
-      test | fake | mock | dummy | sample | example | placeholder | change_?me | changeit | lorem
+      test | fake | mock | dummy | sample | example | placeholder | change[_-]?me | changeit | lorem
     | secret | passw | p[@4]ss | pa\$\$ | foo | bar | baz | qwerty | letmein | hunter2 | admin
     | default | token | api[_-]?key | my[_-]?key | xxx | \*\*\* | \.\.\. | 12345 | abcde | password
     """
@@ -134,6 +139,10 @@ def assigned_name(context: str) -> str:
 
 
 def _name_says_not_secret(name: str) -> bool:
+    """`next_page_token`, `publicKey`, `password_sha256`: a secret word qualified away. A name with
+    no secret word in it is not the assignment's key (a URL's user name, a host) and says nothing."""
+    if not _SECRET_WORD.search(name):
+        return False
     parts = {p.lower() for p in _NAME_PARTS.findall(name)}
     return not parts.isdisjoint(_NOT_SECRET_NAME_PARTS)
 
