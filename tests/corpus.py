@@ -1097,21 +1097,27 @@ def _decoy_files(build: Builder, forge: Forge) -> None:
     )
 
 
-def score(corpus: Corpus, findings: list[Reported], history: bool) -> Score:
+def score(corpus: Corpus, findings: list[Reported], history: bool, lines: bool = True) -> Score:
     """Match findings to the truth: a finding is true when it names a planted credential's path,
-    line (any line, where the scanner gives none) and secret (equal, contained either way, or
-    equal after decoding the finding's base64, percent or JSON-escaped form)."""
+    line (unless `lines` is false, or the scanner gives none) and secret (equal, contained either
+    way, or equal after decoding the finding's base64, percent or JSON-escaped form)."""
     expected = corpus.expected(history)
     found: set[int] = set()
     true_findings, false_findings = [], []
     for finding in findings:
-        hits = [i for i, p in enumerate(expected) if _same(finding, p.path, p.line, p.secret)]
+        hits = [
+            i for i, p in enumerate(expected) if _same(finding, p.path, p.line if lines else None, p.secret)
+        ]
         if hits:
             found.update(hits)
             true_findings.append(finding)
         else:
             false_findings.append(finding)
-    decoys = [d for d in corpus.decoys if any(_same(f, d.path, d.line, d.value) for f in findings)]
+    decoys = [
+        d
+        for d in corpus.decoys
+        if any(_same(f, d.path, d.line if lines else None, d.value) for f in findings)
+    ]
     return Score(
         found=[p for i, p in enumerate(expected) if i in found],
         missed=[p for i, p in enumerate(expected) if i not in found],
@@ -1121,10 +1127,10 @@ def score(corpus: Corpus, findings: list[Reported], history: bool) -> Score:
     )
 
 
-def _same(finding: Reported, path: str, line: int, secret: str) -> bool:
+def _same(finding: Reported, path: str, line: int | None, secret: str) -> bool:
     if finding.path != path:
         return False
-    if finding.line is not None and finding.line != line:
+    if line is not None and finding.line is not None and finding.line != line:
         return False
     return any(_agrees(candidate, secret) for candidate in (finding.secret, *finding.related))
 
@@ -1133,8 +1139,9 @@ def _agrees(reported: str, truth: str) -> bool:
     if reported.startswith("sha1:"):  # detect-secrets keeps only a hash of what it found
         return reported[5:] == hashlib.sha1(truth.encode()).hexdigest()
     forms = {reported, reported.replace("\\n", "\n"), urllib.parse.unquote(reported)}
-    with contextlib.suppress(ValueError):
-        forms.add(base64.b64decode(reported + "=" * (-len(reported) % 4), validate=True).decode())
+    for encoded in (reported, reported.rpartition(" ")[2]):  # gitleaks reports "key: value"
+        with contextlib.suppress(ValueError):
+            forms.add(base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode())
     truth_forms = {truth, truth.replace("\\n", "\n")}
     for form in forms:
         for t in truth_forms:
