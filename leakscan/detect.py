@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from leakscan.findings import Locator
 from leakscan.matcher import Engine
@@ -34,7 +34,7 @@ from leakscan.model import Hit, RawMatch
 from leakscan.rules import Rule, RuleSet
 from leakscan.suppress import line_allows
 from leakscan.validate.checksums import CHECKSUMS
-from leakscan.validate.decode import Encoded, find_encoded
+from leakscan.validate.decode import Encoded, SpanFinder
 from leakscan.validate.dummies import is_documentation_dummy
 from leakscan.validate.entropy import shannon
 from leakscan.validate.placeholders import generic_reject, is_placeholder, is_public_material
@@ -117,6 +117,7 @@ class Detector:
         self.rules = rules.rules
         self.engine = engine
         self.decode = decode
+        self._spans = SpanFinder(use_hyperscan=engine.name == "hyperscan") if decode else None
         self._rank = [_specific_rank(r, i) for i, r in enumerate(self.rules)]
 
     def detect(self, data: bytes, path: str | None = None) -> Detection:
@@ -126,8 +127,8 @@ class Detector:
             Candidate(raw.rule_index, raw.secret_start, raw.secret_end, secret)
             for raw, secret in self._validated(self.engine.scan(data, path), data, result.dropped)
         ]
-        if self.decode:
-            found.extend(self._rescan_decoded(data, path, result.dropped))
+        if self._spans is not None:
+            found.extend(self._rescan_decoded(self._spans, data, path, result.dropped))
         locator = Locator(data, allows=line_allows)
         for c in sorted(self.settle(found, result.dropped), key=lambda c: (c.start, c.rule_index)):
             rule_id = self.rules[c.rule_index].id
@@ -148,11 +149,13 @@ class Detector:
             else:
                 dropped[reason] += 1
 
-    def _rescan_decoded(self, data: bytes, path: str | None, dropped: Counter[str]) -> list[Candidate]:
+    def _rescan_decoded(
+        self, spans: SpanFinder, data: bytes, path: str | None, dropped: Counter[str]
+    ) -> list[Candidate]:
         """Matches in decoded text, down to MAX_DECODE_DEPTH encodings deep, placed in the item."""
         found: list[Candidate] = []
         budget = DECODE_BUDGET
-        pieces = [_Piece(s, None, s.kind) for s in find_encoded(data, budget)]
+        pieces = [_Piece(s, None, s.kind) for s in spans.find(data, budget)]
         for depth in range(1, MAX_DECODE_DEPTH + 1):
             if not pieces:
                 break
@@ -161,9 +164,7 @@ class Detector:
             found.extend(self._placed(buffer, segments, self.engine.scan(buffer, path), dropped))
             if depth == MAX_DECODE_DEPTH or budget <= 0:
                 break
-            pieces = [
-                _Piece(s, p, f"{p.chain}+{s.kind}") for p in pieces for s in find_encoded(p.span.text, budget)
-            ]
+            pieces = _nested(spans.find(buffer, budget), segments)
         return found
 
     def _placed(
@@ -208,6 +209,20 @@ class Detector:
         if a.inner and b.inner and a.inner[0] == b.inner[0]:
             return a.inner[1:] == b.inner[1:]
         return (a.start, a.end) == (b.start, b.end)
+
+
+def _nested(found: list[Encoded], segments: list[_Segment]) -> list[_Piece]:
+    """Spans found in a rescan buffer that lie in a piece's decoded text, as pieces inside it
+    (spans in the line context were found in the enclosing text already)."""
+    starts = [s.start for s in segments]
+    pieces = []
+    for span in found:
+        segment = segments[bisect.bisect_right(starts, span.start) - 1]
+        if segment.text_start <= span.start and span.end <= segment.text_end:
+            inner = replace(span, start=span.start - segment.text_start, end=span.end - segment.text_start)
+            parent = segment.piece
+            pieces.append(_Piece(inner, parent, f"{parent.chain}+{span.kind}"))
+    return pieces
 
 
 def _specific_rank(rule: Rule, index: int) -> tuple:
