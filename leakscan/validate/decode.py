@@ -162,7 +162,8 @@ class SpanFinder:
             ends.append(end)
 
         self._database.scan(text, match_event_handler=on_match, scratch=self._scratch)
-        runs = [run for run in (_run_ending(text, end) for end in ends) if run is not None]
+        # `$` also matches before a final newline, so one run may be reported at two ends.
+        runs = sorted({run for run in (_run_ending(text, end) for end in ends) if run is not None})
         return runs, percent, escapes
 
 
