@@ -41,7 +41,8 @@ from leakscan.validate.placeholders import generic_reject, is_placeholder, is_pu
 
 MAX_DECODE_DEPTH = 2  # base64 inside base64 (a docker `auth` in a Kubernetes Secret) is depth 2
 DECODE_BUDGET = 1 << 20  # decoded bytes per item
-CONTEXT_BYTES = 160  # bytes of the enclosing line kept around decoded text (and read for names)
+CONTEXT_BYTES = 160  # bytes of the enclosing line kept around decoded text
+CONTEXT_LINES = 2  # lines before a secret's line that validators read (for `docsearch({` and the like)
 _SEPARATOR = b"\n\n"
 
 
@@ -141,9 +142,8 @@ class Detector:
         """Raw matches that pass their rule's validators, with the secret as text."""
         for raw in raws:
             secret = raw.secret.decode("utf-8", "replace")
-            line_start = text.rfind(b"\n", 0, raw.secret_start) + 1
-            context = text[max(line_start, raw.secret_start - CONTEXT_BYTES) : raw.secret_start]
-            reason = reject_reason(self.rules[raw.rule_index], secret, context.decode("utf-8", "replace"))
+            context = _context(text, raw.secret_start).decode("utf-8", "replace")
+            reason = reject_reason(self.rules[raw.rule_index], secret, context)
             if reason is None:
                 yield raw, secret
             else:
@@ -209,6 +209,19 @@ class Detector:
         if a.inner and b.inner and a.inner[0] == b.inner[0]:
             return a.inner[1:] == b.inner[1:]
         return (a.start, a.end) == (b.start, b.end)
+
+
+def _context(text: bytes, position: int) -> bytes:
+    """The text before `position`: the rest of its line and up to CONTEXT_LINES lines before, each
+    cut to CONTEXT_BYTES (a minified line is not read in full, and a cut line ends the context)."""
+    start = end = position
+    for _ in range(CONTEXT_LINES + 1):
+        line_start = text.rfind(b"\n", 0, end) + 1
+        start = max(line_start, end - CONTEXT_BYTES)
+        if start > line_start or line_start == 0:
+            break
+        end = line_start - 1
+    return text[start:position]
 
 
 def _nested(found: list[Encoded], segments: list[_Segment]) -> list[_Piece]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import urllib.parse
 
 import regex
 
@@ -32,6 +33,17 @@ _PLACEHOLDER = regex.compile(
     | os\.environ | getenv\s*\( | process\.env\b | \bENV\s*(?:\[|\.fetch) | System\.getenv
     | GetEnvironmentVariable | \benv\s*\(\s*['"]
     """
+)
+# Credentials printed in protocol specifications, which vendored protocol libraries quote in their
+# docstrings and tests: OAuth 1.0 (RFC 5849), OAuth 2.0 (RFC 6749, 6750), HTTP Basic (RFC 7617).
+# Exact values only; provider documentation dummies are listed in dummies.py.
+_PROTOCOL_EXAMPLES = frozenset(
+    {"dpf43f3p2l4k3l03", "kd94hf93k423kf44", "hh5s93j4hdidpola", "hdhd0244k9j7ao03", "nnch734d00sl2jdk"}
+    | {"pfkkdhi9sl3r4s00", "hfdp7dh39dks9884", "9djdj82h48djs9d2", "kkk9d7dh3k39sjv7", "j49sk3j29djd"}
+    | {"dh893hdasih9", "0685bd9184jfhq22", "ad180jjd733klru7"}
+    | {"s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw", "gX1fBat3bV", "czZCaGRSa3F0MzpnWDFmQmF0M2JW", "A3ddj3w"}
+    | {"2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "SplxlOBeZQQYbYS6WxSbIA", "mF_9.B5f-4.1JqM"}
+    | {"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}
 )
 _RUN = regex.compile(r"(.)\1{5,}")
 _SEQUENCE = regex.compile(r"(?i)0123456789|1234567890|abcdefghij|qwertyuiop")
@@ -67,6 +79,7 @@ _CODE = regex.compile(
     r"""(?x)
       [(){}\[\]]                                          # calls, indexing, format fields
     | ^[$@&*%<~]                                          # a variable, a <tag>, a ~sphinx.ref
+    | \$(?:[{(]|[A-Za-z_][A-Za-z0-9_]{2,})                # $VAR, ${VAR}, $(cmd) inside a value
     | ^{word}(?:(?:\.|::|->){word})+$                     # attribute or constant: settings.SECRET
     | ^(?:/|\./|\.\./|~/|[A-Za-z]:\\)                     # a path
     | ^[\w.-]+(?:/[\w.-]+)*\.(?i:json|pem|key|crt|cer|p12|pfx|jks|keystore|txt|ya?ml|env|cfg|conf|ini|xml)$
@@ -77,17 +90,22 @@ _CODE = regex.compile(
 _WORDLIKE = regex.compile(
     r"""(?x)
       ^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$    # UPPER_SNAKE: the name of an environment variable
-    | ^[a-z]+(?:[ _.-][a-z]+)*$           # lower words: my_secret, db-password-secret
+    | ^[a-z]+(?:[ _.:@/-][a-z]+)*$        # lower words: my_secret, db-password-secret, user@host
     | ^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*$      # CamelCase words without digits
+    | ^\p{L}*[^\x00-\x7f]\p{L}*$          # a word with non-ASCII letters: a translation (Contraseña)
     | ^\d+$
     """
 )
+# Keys that are public by design, recognised by what surrounds them: Algolia DocSearch's
+# search-only key in a docs theme (`docsearch({ apiKey: '…', indexName: '…' })`).
+_PUBLIC_CONTEXT = regex.compile(r"(?i)docsearch\s*\(")
+_PERCENT_ESCAPE = regex.compile(r"%[0-9A-Fa-f]{2}")
 _UUID = regex.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _TEST_LOOKING = regex.compile(
     r"""(?ix)
       test | fake | mock | dummy | sample | example | placeholder | change[_-]?me | changeit | lorem
     | secret | passw | p[@4]ss | pa\$\$ | foo | bar | baz | qwerty | letmein | hunter2 | admin
-    | default | token | api[_-]?key | my[_-]?key | xxx | \*\*\* | \.\.\. | 12345 | abcde | password
+    | default | token | api[_-]?key | my[_-]?key | xxx | \*\*\* | \.\.\. | 12345 | abcde | ssw[o0]rd
     """
 )
 _BASE64 = regex.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
@@ -96,7 +114,11 @@ _PERIODIC = regex.compile(r"^(.{1,4}?)\1{2,}.{0,3}$")
 
 def is_placeholder(secret: str) -> bool:
     """Whether `secret` is a documentation dummy, a template placeholder or an environment lookup."""
-    return _PLACEHOLDER.search(secret) is not None or _mostly_one_character(secret)
+    return (
+        secret in _PROTOCOL_EXAMPLES
+        or _PLACEHOLDER.search(secret) is not None
+        or _mostly_one_character(secret)
+    )
 
 
 def is_public_material(secret: str) -> bool:
@@ -105,10 +127,15 @@ def is_public_material(secret: str) -> bool:
 
 
 def generic_reject(secret: str, context: str) -> str | None:
-    """Why a generic rule's value is not a secret ("name", "code", "word", "uuid", "test-value"), or
-    None. `context` is the text before the value on its line, which holds the name it is assigned to."""
+    """Why a generic rule's value is not a secret ("name", "public", "code", "word", "uuid",
+    "test-value"), or None. `context` is the text just before the value (a few lines at most): its
+    last line holds the name the value is assigned to."""
     if _name_says_not_secret(assigned_name(context)):
         return "name"
+    if _PUBLIC_CONTEXT.search(context):
+        return "public"
+    if context.endswith(f"{secret}:") or context.endswith(f"{urllib.parse.unquote(secret)}:"):
+        return "test-value"  # `user:user@host`, `-u admin:admin`: the password is the user name
     return value_reject(secret)
 
 
@@ -122,6 +149,8 @@ def value_reject(value: str) -> str | None:
         return "word"
     if _TEST_LOOKING.search(value) or _SEQUENCE.search(value) or is_placeholder(value):
         return "test-value"
+    if "%" in value and _PERCENT_ESCAPE.search(value):
+        return value_reject(urllib.parse.unquote(value))
     decoded = _decoded_text(value)
     if decoded is not None:
         # `Basic dXNlcm5hbWU6cGFzc3dvcmQ=` is "username:password": judge what it says.
@@ -134,7 +163,7 @@ def value_reject(value: str) -> str | None:
 def assigned_name(context: str) -> str:
     """The name a value is assigned to: the last identifier in `context` (`DB_PASSWORD` in
     `export DB_PASSWORD="`, `password` in `<password>`)."""
-    m = _NAME.search(context.rstrip(" \t\"'`=:,>([{"))
+    m = _NAME.search(context.rpartition("\n")[2].rstrip(" \t\"'`=:,>([{"))
     return m.group(1) if m else ""
 
 
