@@ -62,13 +62,13 @@ def scan_time(engine: object, items: list[bytes]) -> float:
     return time.perf_counter() - start
 
 
-def compare(small: RuleSet, large: RuleSet, name: str, items: list[bytes], repeat: int) -> tuple[float, float]:
+def compare(small: RuleSet, large: RuleSet, name: str, items: list[bytes], repeat: int) -> tuple[float, ...]:
     """Median MB/s of engine `name` with each rule set; runs alternate so that noise from a shared
     machine hits both alike."""
     engines = (build_engine(small, name), build_engine(large, name))
     timings: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        for engine, spent in zip(engines, timings):
+        for engine, spent in zip(engines, timings, strict=True):
             spent.append(scan_time(engine, items))
     size = sum(len(item) for item in items) / 1e6
     return size / statistics.median(timings[0]), size / statistics.median(timings[1])
