@@ -5,8 +5,8 @@ from __future__ import annotations
 from zlib import crc32
 
 import pytest
-import tokens
 
+import tokens
 from leakscan.validate.checksums import CHECKSUMS, base36
 from leakscan.validate.dummies import DOCUMENTATION_DUMMIES, is_documentation_dummy
 
