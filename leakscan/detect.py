@@ -14,6 +14,7 @@ from leakscan.model import Hit, RawMatch
 from leakscan.rules import Rule, RuleSet
 from leakscan.suppress import line_allows
 from leakscan.validate.checksums import CHECKSUMS
+from leakscan.validate.dummies import is_documentation_dummy
 from leakscan.validate.entropy import shannon
 from leakscan.validate.placeholders import is_placeholder
 
@@ -32,7 +33,7 @@ def reject_reason(rule: Rule, secret: str) -> str | None:
         return "checksum"
     if rule.min_entropy is not None and shannon(secret) < rule.min_entropy:
         return "entropy"
-    if is_placeholder(secret):
+    if is_placeholder(secret) or is_documentation_dummy(secret):
         return "placeholder"
     return None
 
