@@ -87,18 +87,40 @@ def main() -> None:
     """
 
 
+def _report_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, -o, --show-secrets and --exit-code: how any scanning command reports."""
+    from leakscan.report import FORMATS
+
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="Report format (sarif: code scanning; github: Actions annotations; junit: CI test reports).",
+        ),
+        click.option(
+            "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."
+        ),
+        click.option("--show-secrets", is_flag=True, help="Print secrets in full instead of redacted."),
+        click.option(
+            "--exit-code",
+            "findings_exit",
+            type=click.IntRange(0, 255),
+            default=int(ExitCode.FINDINGS),
+            show_default=True,
+            help="Exit with N when secrets are found (0: report only). An incomplete scan still exits 2.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600).")
-@click.option("--show-secrets", is_flag=True, help="Print secrets in full instead of redacted.")
+@_report_options
 @_engine_option
 @_rules_option
 @click.option(
@@ -116,6 +138,7 @@ def scan(
     fmt: str,
     output: str | None,
     show_secrets: bool,
+    findings_exit: int,
     engine: str,
     extra_rules: tuple[str, ...],
     config_path: str | None,
@@ -133,7 +156,7 @@ def scan(
         engine,
         jobs,
         parse_size(max_file_size),
-        ReportOptions(fmt, output, show_secrets, progress=not no_progress),
+        ReportOptions(fmt, output, show_secrets, progress=not no_progress, findings_exit=findings_exit),
     )
 
 

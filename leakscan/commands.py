@@ -23,6 +23,7 @@ class ReportOptions:
     output: str | None = None
     show_secrets: bool = False
     progress: bool = True
+    findings_exit: int = ExitCode.FINDINGS  # --exit-code: what findings exit with
 
 
 def run_tree_scan(
@@ -60,14 +61,15 @@ def emit(result: ScanResult, report: ReportOptions) -> int:
             click.echo(summary(result), err=True)
     else:
         click.echo(content, nl=False, color=color)
-    return exit_code(result)
+    return exit_code(result, report.findings_exit)
 
 
-def exit_code(result: ScanResult) -> int:
-    """2 when the scan is incomplete (findings are still reported), else 1 for findings, else 0."""
+def exit_code(result: ScanResult, findings_exit: int = ExitCode.FINDINGS) -> int:
+    """2 when the scan is incomplete (findings are still reported), else `findings_exit` (--exit-code,
+    1 by default) for findings, else 0."""
     if not result.complete:
         return ExitCode.INCOMPLETE
-    return ExitCode.FINDINGS if result.reported else ExitCode.CLEAN
+    return findings_exit if result.reported else ExitCode.CLEAN
 
 
 def list_rules(extra_rules: Sequence[str]) -> int:

@@ -22,6 +22,12 @@ def secret_sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def identity(finding: Finding) -> tuple[str, str, str]:
+    """What makes a finding the same finding: rule, secret hash and path, never line or commit
+    (a moved line or a rewritten commit is not a new leak). Baselines and SARIF use it."""
+    return (finding.rule_id, secret_sha256(finding.secret), finding.path)
+
+
 def fingerprint(finding: Finding) -> str:
     """Content identity of a finding's place: rule, secret hash, path and blob."""
     material = f"{finding.rule_id}:{secret_sha256(finding.secret)}:{finding.path}:{finding.blob or ''}"

@@ -14,7 +14,7 @@ from leakscan.config import Config
 from leakscan.detect import Detector
 from leakscan.findings import blob_id
 from leakscan.matcher import resolve_engine
-from leakscan.model import Finding, Hit, ScanError, ScanResult, Skipped
+from leakscan.model import Finding, Hit, RuleDoc, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import SEVERITIES, RuleSet
 from leakscan.sources.tree import FileEntry, read_file, walk
@@ -88,7 +88,12 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
 
 def _new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return ScanResult(target, mode, now, engine=resolve_engine(options.engine), rules=len(rules.rules))
+    docs = {
+        r.id: RuleDoc(r.id, r.name, r.provider, r.severity, r.description, r.references) for r in rules.rules
+    }
+    return ScanResult(
+        target, mode, now, engine=resolve_engine(options.engine), rules=len(rules.rules), rule_docs=docs
+    )
 
 
 def _batches(entries: list[FileEntry], max_size: int) -> Iterator[tuple[list[FileEntry], int]]:

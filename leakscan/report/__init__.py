@@ -12,18 +12,21 @@ Renderer = Callable[[ScanResult, bool, bool], str]
 
 def renderer(name: str) -> Renderer:
     """The render function of format `name`."""
-    from leakscan.report import csv_report, json_report, text
+    from leakscan.report import csv_report, github, json_report, junit, sarif, text
 
     formats: dict[str, Renderer] = {
         "text": text.render,
         "json": json_report.render,
         "jsonl": json_report.render_lines,
         "csv": csv_report.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "junit": junit.render,
     }
     return formats[name]
 
 
-FORMATS = ("text", "json", "jsonl", "csv")
+FORMATS = ("text", "json", "jsonl", "csv", "sarif", "github", "junit")
 
 
 def write_private(path: str, content: str) -> None:
