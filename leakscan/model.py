@@ -29,7 +29,7 @@ class Hit:
     before: str  # text of the line before the secret, trimmed
     after: str  # text of the line after the secret, trimmed
     decoded: str | None = None  # how the secret was decoded, e.g. "base64"
-    inline_allowed: bool = False  # the line carries an allow marker
+    marker: str | None = None  # the inline allow marker on the line (suppress.py decides if it counts)
 
 
 @dataclass(frozen=True)

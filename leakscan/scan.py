@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from leakscan.config import Config
 from leakscan.detect import Detector
+from leakscan.errors import RuleError
 from leakscan.findings import blob_id
 from leakscan.matcher import resolve_engine
 from leakscan.model import Finding, Hit, RuleDoc, ScanError, ScanResult, Skipped
@@ -50,10 +51,18 @@ class ItemOutcome:
 
 
 def select_rules(rules: RuleSet, config: Config) -> RuleSet:
-    """The rules the configuration leaves enabled (disabled ids and severities below the minimum go)."""
+    """The rules with the configuration's extra rules added, less those it disables (by id, and
+    severities below its minimum)."""
+    known = {r.id: r.source for r in rules.rules}
+    for rule in config.extra_rules:
+        if rule.id in known:
+            raise RuleError(rule.source, rule.id, "id", f"already defined in {known[rule.id]}")
+        known[rule.id] = rule.source
     floor = SEVERITIES.index(config.min_severity)
     kept = tuple(
-        r for r in rules.rules if r.id not in config.disabled_rules and SEVERITIES.index(r.severity) <= floor
+        r
+        for r in (*rules.rules, *config.extra_rules)
+        if r.id not in config.disabled_rules and SEVERITIES.index(r.severity) <= floor
     )
     return RuleSet(kept)
 
@@ -156,7 +165,7 @@ def _collect(
     result: ScanResult, outcomes: Iterable[ItemOutcome], rules: RuleSet, suppressor: Suppressor
 ) -> None:
     dropped: Counter[str] = Counter()
-    pairs: list[tuple[Finding, bool]] = []
+    pairs: list[tuple[Finding, str | None]] = []
     for outcome in outcomes:
         if outcome.problem is not None:
             _record_problem(result, outcome.problem)
@@ -164,9 +173,7 @@ def _collect(
         result.files += 1
         result.bytes += outcome.size
         dropped.update(dict(outcome.dropped))
-        pairs.extend(
-            (to_finding(hit, rules, outcome.path, outcome.blob), hit.inline_allowed) for hit in outcome.hits
-        )
+        pairs.extend((to_finding(hit, rules, outcome.path, outcome.blob), hit.marker) for hit in outcome.hits)
     result.findings = sorted(suppressor.mark(pairs), key=_order)
     result.skipped.sort(key=lambda s: s.path)
     result.errors.sort(key=lambda e: e.path)

@@ -1,4 +1,10 @@
-"""Suppressions come last and mark findings (inline allow, config allowlist); nothing is lost."""
+"""Suppressions come last and mark findings (inline allow, config allowlist); nothing is lost.
+
+`leakscan:allow` on a finding's line always allows it. For teams coming from other scanners, their
+markers count too unless the config turns them off (`[allowlist] markers`): `gitleaks:allow` on
+the line, and detect-secrets' `pragma: allowlist secret` on the line or
+`pragma: allowlist nextline secret` on the line before.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,23 @@ from dataclasses import replace
 
 import regex
 
-from leakscan.config import Config
+from leakscan.config import OTHER_MARKERS, Config
 from leakscan.model import Finding
 
-INLINE_MARKERS = (b"leakscan:allow",)
+LEAKSCAN_MARKER = "leakscan:allow"
+_SAME_LINE = (LEAKSCAN_MARKER, *OTHER_MARKERS)
+_NEXT_LINE = {"pragma: allowlist nextline secret": "pragma: allowlist secret"}
 
 
-def line_allows(line: bytes) -> bool:
-    """Whether a source line carries an inline allow marker."""
-    return any(marker in line for marker in INLINE_MARKERS)
+def line_marker(line: bytes, previous: bytes) -> str | None:
+    """The allow marker that covers a line (leakscan's first), given the line and the one before."""
+    for marker in _SAME_LINE:
+        if marker.encode() in line:
+            return marker
+    for marker, name in _NEXT_LINE.items():
+        if marker.encode() in previous:
+            return name
+    return None
 
 
 def glob_regex(glob: str) -> str:
@@ -58,9 +72,9 @@ class Suppressor:
         relative = os.path.relpath(absolute, self.config.root).replace(os.sep, "/")
         return any(p.match(relative) for p in self._paths)
 
-    def reason(self, finding: Finding, inline: bool) -> str | None:
-        """Why `finding` is suppressed, or None."""
-        if inline:
+    def reason(self, finding: Finding, marker: str | None) -> str | None:
+        """Why `finding` is suppressed, or None; `marker` is the allow marker on its line, if any."""
+        if marker == LEAKSCAN_MARKER or marker in self.config.markers:
             return "inline"
         if self.path_allowed(finding.path):
             return "allowlist"
@@ -69,6 +83,6 @@ class Suppressor:
             return "allowlist"
         return None
 
-    def mark(self, findings: Iterable[tuple[Finding, bool]]) -> list[Finding]:
-        """Each finding, with `suppressed` set where it is allowed (pairs of finding and inline flag)."""
-        return [replace(f, suppressed=self.reason(f, inline)) for f, inline in findings]
+    def mark(self, findings: Iterable[tuple[Finding, str | None]]) -> list[Finding]:
+        """Each finding, with `suppressed` set where it is allowed (pairs of finding and line marker)."""
+        return [replace(f, suppressed=self.reason(f, marker)) for f, marker in findings]
