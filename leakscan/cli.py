@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from leakscan import __version__
 from leakscan.errors import ExitCode, LeakscanError
+
+if TYPE_CHECKING:
+    from leakscan.commands import ScanRequest
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -112,7 +115,41 @@ def _report_options(function: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Exit with N when secrets are found (0: report only). An incomplete scan still exits 2.",
         ),
+        _baseline_option,
     ]
+    return _apply(options, function)
+
+
+_baseline_option = click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Known findings (a baseline file or a JSON report): reported as suppressed, never failing.",
+)
+
+
+def _scan_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine, --rules, --config, --jobs, --max-file-size, --no-progress: how any command scans."""
+    options = [
+        _engine_option,
+        _rules_option,
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Use this .leakscan.toml instead of the one found beside the target.",
+        ),
+        click.option(
+            "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores)."
+        ),
+        click.option(
+            "--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files."
+        ),
+        click.option("--no-progress", is_flag=True, help="Never draw a progress line."),
+    ]
+    return _apply(options, function)
+
+
+def _apply(options: list[Callable[..., Any]], function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
@@ -121,17 +158,7 @@ def _report_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @_report_options
-@_engine_option
-@_rules_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Use this .leakscan.toml instead of the one found beside the target.",
-)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
-@click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files.")
-@click.option("--no-progress", is_flag=True, help="Never draw a progress line.")
+@_scan_options
 @_fatal_errors_are_one_line
 def scan(
     paths: tuple[str, ...],
@@ -139,24 +166,80 @@ def scan(
     output: str | None,
     show_secrets: bool,
     findings_exit: int,
-    engine: str,
-    extra_rules: tuple[str, ...],
-    config_path: str | None,
-    jobs: int,
-    max_file_size: str,
-    no_progress: bool,
+    baseline: str | None,
+    **scan: Any,
 ) -> int:
     """Scan files and directories (`-` reads standard input)."""
     from leakscan.commands import ReportOptions, run_tree_scan
 
-    return run_tree_scan(
-        list(paths),
-        extra_rules,
-        config_path,
-        engine,
-        jobs,
-        parse_size(max_file_size),
-        ReportOptions(fmt, output, show_secrets, progress=not no_progress, findings_exit=findings_exit),
+    report = ReportOptions(fmt, output, show_secrets, findings_exit, baseline)
+    return run_tree_scan(list(paths), _scan_request(scan), report)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Record known findings so that only new ones fail a build.
+
+    A baseline holds each finding's rule, path and secret SHA-256 (never the secret); pass it to
+    any scan with --baseline FILE. Moving a line or rewriting a commit does not make a finding new.
+    """
+
+
+def _baseline_source(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("file", type=click.Path(dir_okay=False)),
+        click.argument("paths", nargs=-1),
+        click.option(
+            "--from-report",
+            type=click.Path(dir_okay=False),
+            help="Take the findings of this JSON report instead of scanning.",
+        ),
+        _scan_options,
+    ]
+    return _apply(options, function)
+
+
+@baseline_group.command("create")
+@_baseline_source
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@_fatal_errors_are_one_line
+def baseline_create(
+    file: str, paths: tuple[str, ...], from_report: str | None, force: bool, **scan: Any
+) -> int:
+    """Scan PATHS (default: .) and write every finding to FILE (mode 0600)."""
+    from leakscan.commands import baseline_from
+
+    return baseline_from(
+        file, list(paths) or ["."], from_report, _scan_request(scan), create=True, force=force
+    )
+
+
+@baseline_group.command("update")
+@_baseline_source
+@click.option("--prune", is_flag=True, help="Drop entries that the scan no longer finds.")
+@_fatal_errors_are_one_line
+def baseline_update(
+    file: str, paths: tuple[str, ...], from_report: str | None, prune: bool, **scan: Any
+) -> int:
+    """Scan PATHS (default: .) and add new findings to FILE; known entries stay unless --prune."""
+    from leakscan.commands import baseline_from
+
+    return baseline_from(
+        file, list(paths) or ["."], from_report, _scan_request(scan), create=False, prune=prune
+    )
+
+
+def _scan_request(options: dict[str, Any]) -> ScanRequest:
+    """The options of `_scan_options`, checked and gathered."""
+    from leakscan.commands import ScanRequest
+
+    return ScanRequest(
+        tuple(options["extra_rules"]),
+        options["config_path"],
+        options["engine"],
+        options["jobs"],
+        parse_size(options["max_file_size"]),
+        not options["no_progress"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,40 +10,68 @@ from pathlib import Path
 
 import click
 
-from leakscan.config import find_config, load_config
-from leakscan.errors import ExitCode
+from leakscan.baseline import Entry, PathFrame, entry, load_baseline, mark_known, project_root
+from leakscan.config import Config, find_config, load_config
+from leakscan.errors import ExitCode, LeakscanError
 from leakscan.model import ScanResult
-from leakscan.rules import load_rules
+from leakscan.rules import RuleSet, load_rules
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """How any scanning command scans: rules, config, engine, workers, size cap, progress."""
+
+    extra_rules: tuple[str, ...] = ()
+    config_path: str | None = None
+    engine: str = "auto"
+    jobs: int = 0  # 0: all cores
+    max_file_size: int = 50 * 1024 * 1024
+    progress: bool = True
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Where and how a command's report goes."""
+    """Where and how a command's report goes, and which findings make it fail."""
 
     fmt: str = "text"
     output: str | None = None
     show_secrets: bool = False
-    progress: bool = True
     findings_exit: int = ExitCode.FINDINGS  # --exit-code: what findings exit with
+    baseline: str | None = None  # --baseline: findings in this file are suppressed as "baseline"
 
 
-def run_tree_scan(
-    paths: list[str],
-    extra_rules: Sequence[str],
-    config_path: str | None,
-    engine: str,
-    jobs: int,
-    max_file_size: int,
-    report: ReportOptions,
-) -> int:
+def run_tree_scan(paths: list[str], request: ScanRequest, report: ReportOptions) -> int:
     """`leakscan scan`: files, folders and standard input."""
-    from leakscan.scan import ScanOptions, scan_tree, select_rules
+    result, frame = tree_result(paths, request)
+    if report.baseline:
+        apply_baseline(result, report.baseline, frame)
+    return emit(result, report)
+
+
+def tree_result(paths: list[str], request: ScanRequest) -> tuple[ScanResult, PathFrame]:
+    """Scan files and folders; also say how the reported paths relate to the repository root."""
+    from leakscan.scan import ScanOptions, scan_tree
 
     anchor = next((p for p in paths if p != "-"), ".")
-    config = load_config(Path(config_path) if config_path else find_config(anchor))
-    rules = select_rules(load_rules(extra_rules), config)
-    options = ScanOptions(engine, jobs, max_file_size, progress=report.progress and sys.stderr.isatty())
-    return emit(scan_tree(paths, rules, options, config), report)
+    config, rules = configured_rules(anchor, request)
+    progress = request.progress and sys.stderr.isatty()
+    options = ScanOptions(request.engine, request.jobs, request.max_file_size, progress=progress)
+    result = scan_tree(paths, rules, options, config)
+    return result, PathFrame(project_root(anchor), os.getcwd())
+
+
+def configured_rules(anchor: str, request: ScanRequest) -> tuple[Config, RuleSet]:
+    """The config that governs `anchor` (or --config) and the rules it leaves enabled."""
+    from leakscan.scan import select_rules
+
+    path = Path(request.config_path) if request.config_path else find_config(anchor)
+    config = load_config(path)
+    return config, select_rules(load_rules(request.extra_rules), config)
+
+
+def apply_baseline(result: ScanResult, baseline: str, frame: PathFrame) -> None:
+    """Mark the findings that the baseline file (or JSON report) already knows."""
+    result.findings = mark_known(result.findings, load_baseline(baseline, frame.root), frame)
 
 
 def emit(result: ScanResult, report: ReportOptions) -> int:
@@ -98,3 +127,43 @@ def test_rules(paths: Sequence[str], extra_rules: Sequence[str], engine: str) ->
         return ExitCode.FINDINGS
     click.echo(f"all pass: {tested}")
     return ExitCode.CLEAN
+
+
+def baseline_from(
+    file: str,
+    paths: list[str],
+    from_report: str | None,
+    request: ScanRequest,
+    create: bool,
+    force: bool = False,
+    prune: bool = False,
+) -> int:
+    """`leakscan baseline create|update`: record the findings of a scan (or a JSON report) in FILE."""
+    if create and not force and os.path.exists(file):
+        raise LeakscanError(f"{file} exists; use `leakscan baseline update`, or --force to replace it")
+    known = frozenset() if create else load_baseline(file, project_root(paths[0]))
+    if from_report:
+        found = load_baseline(from_report, project_root(paths[0]))
+        return _write_baseline(file, known, found, prune, ExitCode.CLEAN)
+    result, frame = tree_result(paths, request)
+    for error in result.errors:
+        click.echo(f"leakscan: could not scan {error.path}: {error.message}", err=True)
+    found = frozenset(entry(f, frame) for f in result.reported)
+    return _write_baseline(file, known, found, prune, exit_code(result, ExitCode.CLEAN))
+
+
+def _write_baseline(
+    file: str, known: frozenset[Entry], found: frozenset[Entry], prune: bool, code: int
+) -> int:
+    from leakscan.baseline import render_baseline
+    from leakscan.report import write_private
+
+    kept = known if not prune else known & found
+    write_private(file, render_baseline(kept | found))
+    total, gone = len(kept | found), len(known - found)
+    click.echo(
+        f"baseline {file}: {total} {'entry' if total == 1 else 'entries'} ({len(found - known)} new, "
+        f"{len(known & found)} still found, {gone} no longer found{' and removed' if prune else ''})",
+        err=True,
+    )
+    return code
