@@ -176,6 +176,34 @@ def scan(
     return run_tree_scan(list(paths), _scan_request(scan), report)
 
 
+@main.command("git")
+@click.argument("repo", default=".", type=click.Path(file_okay=False))
+@click.option(
+    "--staged",
+    is_flag=True,
+    required=True,
+    help="Scan only what is staged for the next commit: secrets on added or changed lines.",
+)
+@_report_options
+@_scan_options
+@_fatal_errors_are_one_line
+def git_command(
+    repo: str,
+    staged: bool,
+    fmt: str,
+    output: str | None,
+    show_secrets: bool,
+    findings_exit: int,
+    baseline: str | None,
+    **scan: Any,
+) -> int:
+    """Scan a git repository: what is staged (--staged)."""
+    from leakscan.commands import ReportOptions, run_staged_scan
+
+    report = ReportOptions(fmt, output, show_secrets, findings_exit, baseline)
+    return run_staged_scan(repo, _scan_request(scan), report)
+
+
 @main.group("baseline")
 def baseline_group() -> None:
     """Record known findings so that only new ones fail a build.

@@ -69,6 +69,31 @@ def configured_rules(anchor: str, request: ScanRequest) -> tuple[Config, RuleSet
     return config, select_rules(load_rules(request.extra_rules), config)
 
 
+def run_staged_scan(repo: str, request: ScanRequest, report: ReportOptions) -> int:
+    """`leakscan git --staged`: secrets on the lines a commit would add (the pre-commit hook)."""
+    from leakscan.scan import ScanOptions, scan_staged
+    from leakscan.sources.staged import repository_root
+
+    root = repository_root(repo)
+    config, rules = configured_rules(root, request)
+    result = scan_staged(root, rules, ScanOptions(request.engine, 1, request.max_file_size), config)
+    if report.baseline:
+        apply_baseline(result, report.baseline, PathFrame(root, root))
+    code = emit(result, report)
+    if result.reported and report.fmt == "text":
+        click.echo(STAGED_HINT, err=True)
+    return code
+
+
+STAGED_HINT = """\
+leakscan: the staged changes add the secrets above. Take them out of the change (and revoke any
+that are real), then stage again. If one is not a secret:
+  - add `leakscan:allow` in a comment on its line, or
+  - list its path under [allowlist] paths in .leakscan.toml, or
+  - record it in a baseline: leakscan baseline update .leakscan-baseline.json
+    (and run leakscan with --baseline .leakscan-baseline.json)."""
+
+
 def apply_baseline(result: ScanResult, baseline: str, frame: PathFrame) -> None:
     """Mark the findings that the baseline file (or JSON report) already knows."""
     result.findings = mark_known(result.findings, load_baseline(baseline, frame.root), frame)

@@ -7,20 +7,24 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from leakscan.config import Config
 from leakscan.detect import Detector
 from leakscan.errors import RuleError
 from leakscan.findings import blob_id
-from leakscan.matcher import resolve_engine
+from leakscan.matcher import build_engine, resolve_engine
 from leakscan.model import Finding, Hit, RuleDoc, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import SEVERITIES, RuleSet
 from leakscan.sources.tree import FileEntry, read_file, walk
 from leakscan.suppress import Suppressor
 from leakscan.workers import WorkerSpec, default_jobs, detector_for, map_batches
+
+if TYPE_CHECKING:
+    from leakscan.sources.staged import Lines, StagedFile
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _BATCH_BYTES = 4 * 1024 * 1024
@@ -93,6 +97,57 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
     _collect(result, outcomes, rules, Suppressor(config))
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def scan_staged(repo: str, rules: RuleSet, options: ScanOptions, config: Config) -> ScanResult:
+    """Scan what is staged in the working tree at `repo` (its top folder): only secrets on added or
+    changed lines are reported, at their line in the staged file. One process, no workers: a
+    commit hook must answer at once."""
+    from leakscan.sources.staged import staged_changes
+
+    result = _new_result(repo, "staged", rules, options)
+    started = time.monotonic()
+    changes = staged_changes(repo)
+    result.notes.extend(changes.notes)
+    detector = Detector(rules, build_engine(rules, options.engine))
+    outcomes = _staged_outcomes(detector, repo, changes.files, options.max_file_size)
+    _collect(result, outcomes, rules, Suppressor(config, repo))
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+def _staged_outcomes(
+    detector: Detector, repo: str, files: Sequence[StagedFile], max_size: int
+) -> Iterator[ItemOutcome]:
+    from leakscan.sources.staged import read_blobs
+
+    order = [blob for f in files for blob in ((f.base_blob, f.blob) if f.base_blob else (f.blob,))]
+    blobs = read_blobs(repo, order, max_size)
+    try:
+        for staged in files:
+            before: set[tuple[str, str]] = set()
+            if staged.base_blob:
+                base = next(blobs)[1]
+                hits = detector.detect(base, staged.path).hits if base is not None else []
+                before = {(h.rule_id, h.secret) for h in hits}
+            data = next(blobs)[1]
+            if data is None:
+                skipped = Skipped(staged.path, f"larger than --max-file-size ({max_size} bytes)")
+                yield ItemOutcome(staged.path, 0, problem=skipped)
+                continue
+            outcome = detect_item(detector, data, staged.path)
+            new = [h for h in outcome.hits if (h.rule_id, h.secret) not in before and _on(h, staged.added)]
+            yield replace(outcome, hits=tuple(new))
+    finally:
+        blobs.close()
+
+
+def _on(hit: Hit, lines: Lines | None) -> bool:
+    """Whether the secret touches one of `lines` (None: every line counts)."""
+    if lines is None:
+        return True
+    last = hit.line + hit.secret.count("\n")
+    return any(start <= last and hit.line <= end for start, end in lines)
 
 
 def _new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:

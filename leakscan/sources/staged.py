@@ -1,0 +1,186 @@
+"""What is staged for the next commit: each changed file's staged blob and the lines it adds.
+
+One `git diff --cached` gives both the list of changed files (raw, NUL-separated: exact paths and
+full blob ids) and the `-U0` hunk headers that say which lines of the staged file are new. The
+staged blobs are then read in one `git cat-file --batch`. Works before the first commit (no HEAD).
+
+A binary diff has no lines: the whole staged blob counts as new, and what its HEAD version
+already held is subtracted by the caller (`base_blob`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from leakscan.errors import LeakscanError
+
+Lines = tuple[tuple[int, int], ...]  # 1-based inclusive ranges of line numbers
+_ZERO = "0" * 40
+_GITLINK = "160000"
+# The only patch lines that matter: which blobs a file section is about, its hunks, binary-ness.
+_PATCH_MARKS = re.compile(
+    rb"^(?:index ([0-9a-f]+)\.\.([0-9a-f]+)"
+    rb"|@@ -[0-9,]+ \+(\d+)(?:,(\d+))? @@"
+    rb"|(Binary files |GIT binary patch))",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A staged file with something new in it."""
+
+    path: str
+    blob: str  # the staged blob id
+    added: Lines | None  # the new lines; None when the whole file is new (added, binary, retyped)
+    base_blob: str | None = None  # for a binary change: the HEAD version, whose secrets are not new
+
+
+@dataclass(frozen=True)
+class StagedChanges:
+    """The files to scan, and the staged entries left out (with why)."""
+
+    files: tuple[StagedFile, ...]
+    notes: tuple[str, ...]
+
+
+def staged_changes(repo: str) -> StagedChanges:
+    """The staged changes of the repository (or worktree) at `repo`."""
+    out = git(
+        repo,
+        "diff",
+        "--cached",
+        "--raw",
+        "--patch",
+        "-z",
+        "-U0",
+        "-M",
+        "--no-abbrev",
+        "--full-index",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-relative",
+        "--diff-filter=ACMRT",
+    )
+    entries, patch = _split_raw(out)
+    hunks = _hunks(patch)
+    files: list[StagedFile] = []
+    notes: list[str] = []
+    for status, old_mode, new_mode, old, new, path in entries:
+        if _GITLINK in (old_mode, new_mode):
+            notes.append(f"{path}: submodule commit changed (submodules are not scanned)")
+        elif status in "AT":
+            files.append(StagedFile(path, new, None))
+        elif old != new and (old, new) in hunks:
+            added = hunks[(old, new)]
+            files.append(StagedFile(path, new, None, old) if added is None else StagedFile(path, new, added))
+    return StagedChanges(tuple(f for f in files if f.added != ()), tuple(notes))
+
+
+def _split_raw(out: bytes) -> tuple[list[tuple[str, str, str, str, str, str]], bytes]:
+    """The raw entries (status, old mode, new mode, old id, new id, path) and the patch text after them."""
+    tokens = out.split(b"\0")
+    entries = []
+    i = 0
+    while i < len(tokens) and tokens[i].startswith(b":"):
+        old_mode, new_mode, old, new, status = tokens[i][1:].decode("ascii").split()
+        i += 3 if status[0] in "RC" else 2  # a rename or copy names its source, then its path
+        entries.append((status[0], old_mode, new_mode, old, new, os.fsdecode(tokens[i - 1])))
+    return entries, b"\0".join(tokens[i:])
+
+
+def _hunks(patch: bytes) -> dict[tuple[str, str], Lines | None]:
+    """For each (old blob, new blob) in the patch: the new side's added lines, None if binary."""
+    ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    binary: set[tuple[str, str]] = set()
+    key: tuple[str, str] | None = None
+    for m in _PATCH_MARKS.finditer(patch):
+        if m.group(1):
+            key = (m.group(1).decode(), m.group(2).decode())
+            ranges.setdefault(key, [])
+        elif key is None:
+            continue
+        elif m.group(5):
+            binary.add(key)
+        elif m.group(4) != b"0":  # "+n,0": lines were only removed
+            start = int(m.group(3))
+            ranges[key].append((start, start + int(m.group(4) or 1) - 1))
+    return {k: None if k in binary else tuple(v) for k, v in ranges.items()}
+
+
+def git(repo: str, *args: str) -> bytes:
+    """Run a git command in `repo`; its failure is one clear error line."""
+    command = ["git", "-C", repo, "-c", "core.quotePath=false", *args]
+    try:
+        done = subprocess.run(command, capture_output=True, check=False)
+    except OSError as exc:
+        raise LeakscanError(f"cannot run git: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise LeakscanError(f"{repo}: git {args[0]} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def read_blobs(repo: str, blobs: list[str], max_size: int) -> Iterator[tuple[str, bytes | None]]:
+    """Each blob's content, in order (None when it is larger than `max_size`), from one `git cat-file`.
+    Only one blob is held at a time."""
+    if not blobs:
+        return
+    command = ["git", "-C", repo, "cat-file", "--batch"]
+    pipe = subprocess.PIPE
+    process = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=subprocess.DEVNULL)
+    assert process.stdin is not None and process.stdout is not None
+    # Ids go in from a thread: with many blobs, git would block on its full output pipe while we
+    # blocked on its full input pipe.
+    writer = threading.Thread(target=_write_ids, args=(process.stdin, blobs), daemon=True)
+    writer.start()
+    try:
+        for blob in blobs:
+            yield blob, _next_blob(process.stdout, blob, max_size)
+    finally:
+        process.stdout.close()
+        process.wait()
+        writer.join()
+
+
+def _write_ids(stream: BinaryIO, blobs: list[str]) -> None:
+    try:
+        stream.write("".join(f"{b}\n" for b in blobs).encode())
+        stream.close()
+    except OSError:
+        pass  # git went away; the reader reports it
+
+
+def _next_blob(stream: BinaryIO, blob: str, max_size: int) -> bytes | None:
+    header = stream.readline().split()
+    if len(header) != 3 or header[1] != b"blob":
+        raise LeakscanError(f"staged blob {blob} could not be read")
+    size = int(header[2])
+    if size <= max_size:
+        data = stream.read(size + 1)  # the content and git's newline after it
+        if len(data) != size + 1:
+            raise LeakscanError(f"staged blob {blob} could not be read (truncated)")
+        return data[:size]
+    remaining = size + 1
+    while remaining:  # skip an oversized blob without holding it
+        chunk = stream.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise LeakscanError(f"staged blob {blob} could not be read (truncated)")
+        remaining -= len(chunk)
+    return None
+
+
+def repository_root(path: str) -> str:
+    """The top folder of the working tree that holds `path` (exit 2 if it is not in one)."""
+    try:
+        out = git(path, "rev-parse", "--show-toplevel")
+    except LeakscanError:
+        raise LeakscanError(f"{path}: not inside a git working tree") from None
+    return os.fsdecode(out.rstrip(b"\n"))

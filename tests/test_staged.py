@@ -1,0 +1,179 @@
+"""`leakscan git --staged`: secrets on the lines a commit would add, in real repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gitrepo import commit, git, new_repo, write
+from tokens import github_token
+
+RULE = "github-pat-classic"
+
+
+def staged(run, repo: Path, *args: str, cwd: Path | None = None) -> tuple[int, dict]:
+    result = run("git", "--staged", "--format", "json", *args, cwd=cwd or repo)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def places(report: dict) -> list[tuple[str, int, int, str]]:
+    return [(f["path"], f["line"], f["column"], f["rule_id"]) for f in report["findings"]]
+
+
+def test_first_commit_without_head(run, tmp_path, engine):
+    repo = new_repo(tmp_path / "repo")
+    write(repo, "app/settings.py", f'DEBUG = True\nTOKEN = "{github_token(31)}"\n')
+    git(repo, "add", "-A")
+    code, report = staged(run, repo, "--engine", engine)
+    assert code == 1
+    assert places(report) == [("app/settings.py", 2, 10, RULE)]
+    assert report["scan"]["mode"] == "staged"
+    assert report["findings"][0]["commit"] is None
+
+
+def test_only_added_lines_of_the_staged_content(run, tmp_path, engine):
+    repo = new_repo(tmp_path / "repo")
+    old = github_token(32)
+    commit(repo, "old secret", {"config.py": f'A = 1\nOLD = "{old}"\nB = 2\n'})
+    new = github_token(33)
+    # Staged: two lines inserted above the old secret, a new secret on line 6.
+    write(repo, "config.py", f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\n')
+    git(repo, "add", "config.py")
+    # Not staged: another secret in the working tree only.
+    write(
+        repo,
+        "config.py",
+        f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\nX = "{github_token(34)}"\n',
+    )
+    write(repo, "untracked.py", f'U = "{github_token(35)}"\n')
+    code, report = staged(run, repo, "--engine", engine)
+    assert code == 1
+    assert places(report) == [("config.py", 6, 8, RULE)]
+    assert report["findings"][0]["secret"] == f"{new[:4]}…{new[-2:]}"
+
+
+def test_staged_content_not_the_working_tree(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, "start", {"a.py": "x = 1\n"})
+    write(repo, "a.py", f'x = 1\nT = "{github_token(36)}"\n')
+    git(repo, "add", "a.py")
+    write(repo, "a.py", "x = 1\n")  # cleaned in the working tree, but not staged
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (1, [("a.py", 2, 6, RULE)])
+
+
+def test_deletions_and_removed_lines_are_clean(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    token = github_token(37)
+    commit(repo, "secrets", {"gone.py": f'T = "{token}"\n', "kept.py": f'A = 1\nT = "{token}"\nB = 2\n'})
+    git(repo, "rm", "-q", "gone.py")
+    write(repo, "kept.py", f'T = "{token}"\nB = 2\n')  # a line removed above the old secret
+    git(repo, "add", "kept.py")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (0, [])
+
+
+def test_renames(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    token = github_token(38)
+    body = "".join(f"line {n}\n" for n in range(20))
+    commit(repo, "start", {"old.py": f'T = "{token}"\n{body}', "other.py": f"{body}"})
+    git(repo, "mv", "old.py", "new.py")  # a pure rename adds nothing
+    new = github_token(39)
+    (repo / "moved").mkdir()
+    git(repo, "mv", "other.py", "moved/other.py")
+    write(repo, "moved/other.py", f'{body}N = "{new}"\n')  # a rename with an added line
+    git(repo, "add", "-A")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (1, [("moved/other.py", 21, 6, RULE)])
+
+
+def test_binary_files(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    old, new = github_token(40), github_token(41)
+    write(repo, "blob.bin", b"\x00\x01" + old.encode() + b"\x00\n")
+    git(repo, "add", "-A")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (1, [("blob.bin", 1, 3, RULE)])
+    commit(repo, "binary")
+    write(repo, "blob.bin", b"\x00\x01" + old.encode() + b"\x00\n\x00" + new.encode() + b"\n")
+    git(repo, "add", "-A")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (1, [("blob.bin", 2, 2, RULE)])  # the old secret is not new
+
+
+def test_odd_names_and_subdirectory(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, "start", {"docs/readme.md": "hi\n"})
+    write(repo, "dir with space/naïve ✓.py", f'T = "{github_token(42)}"\n')
+    git(repo, "add", "-A")
+    code, report = staged(run, repo, cwd=repo / "docs")
+    assert (code, places(report)) == (1, [("dir with space/naïve ✓.py", 1, 6, RULE)])
+
+
+def test_submodule_change_is_noted(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, "start", {"a.py": "x = 1\n"})
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{git(repo, 'rev-parse', 'HEAD')},vendor/lib")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (0, [])
+    assert report["scan"]["notes"] == ["vendor/lib: submodule commit changed (submodules are not scanned)"]
+
+
+def test_a_blocked_commit_says_what_and_how_to_allow(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    token = github_token(43)
+    write(repo, "deploy.sh", f"#!/bin/sh\nexport GITHUB_TOKEN={token}\n")
+    git(repo, "add", "-A")
+    result = run("git", "--staged", cwd=repo)
+    assert result.returncode == 1
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert token not in out + err
+    assert out.splitlines()[:3] == [
+        "deploy.sh",
+        f"  2:21  critical  {RULE}  {token[:4]}…{token[-2:]}",
+        f"      export GITHUB_TOKEN={token[:4]}…{token[-2:]}",
+    ]
+    assert "add `leakscan:allow` in a comment on its line" in err
+    assert "leakscan baseline update" in err
+
+
+def test_allow_marker_and_baseline(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    write(repo, "a.py", f'T = "{github_token(44)}"  # leakscan:allow\n')
+    write(repo, "b.py", f'T = "{github_token(45)}"\n')
+    git(repo, "add", "-A")
+    code, report = staged(run, repo)
+    assert (code, places(report)) == (1, [("b.py", 1, 6, RULE)])
+    assert run("baseline", "create", "known.json", cwd=repo).returncode == 0
+    code, report = staged(run, repo, "--baseline", "known.json")
+    assert (code, places(report)) == (0, [])
+    assert report["scan"]["suppressed"] == {"baseline": 1, "inline": 1}
+
+
+def test_nothing_staged(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    result = run("git", "--staged", cwd=repo)
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("No leaks found; scanned 0 files")
+
+
+def test_not_a_repository(run, tmp_path):
+    result = run("git", "--staged", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"leakscan: error: {tmp_path}: not inside a git working tree\n"
+
+
+def test_oversized_staged_file_is_listed(run, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    write(repo, "big.txt", "x" * 200 + f'\nT = "{github_token(46)}"\n')
+    write(repo, "small.txt", f'T = "{github_token(47)}"\n')
+    git(repo, "add", "-A")
+    result = run("git", "--staged", "--max-file-size", "100", "--format", "json", cwd=repo)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert places(report) == [("small.txt", 1, 6, RULE)]
+    assert report["scan"]["skipped"] == [
+        {"path": "big.txt", "reason": "larger than --max-file-size (100 bytes)"}
+    ]
