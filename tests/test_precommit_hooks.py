@@ -1,0 +1,65 @@
+"""The hooks in .pre-commit-hooks.yaml, run by the real pre-commit framework.
+
+`pre-commit try-repo` installs this checkout (its committed and staged state) into a fresh
+virtualenv, as a user's pre-commit would from a tag, so these tests also prove the packaging.
+pip fetches the dependencies from the configured index (PyPI) or its cache.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from gitrepo import GIT_ENV, commit, git, new_repo, write
+from tokens import github_token
+
+pytestmark = pytest.mark.skipif(
+    not (REPO / ".git").exists(), reason="try-repo needs this checkout to be a git repository"
+)
+
+
+def try_repo(repo: Path, hook: str, cache_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home"),
+        "LEAKSCAN_CACHE_DIR": str(cache_dir),
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--color", "never", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def test_hook_blocks_a_staged_secret(tmp_path, cache_dir):
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, "start", {"app.py": "DEBUG = True\n"})
+    token = github_token(51)
+    write(repo, "app.py", f'DEBUG = True\nTOKEN = "{token}"\n')
+    git(repo, "add", "app.py")
+    result = try_repo(repo, "leakscan", cache_dir)
+    out = result.stdout.decode()
+    assert result.returncode == 1, out + result.stderr.decode()
+    assert "leakscan (secrets in staged changes)" in out and "Failed" in out
+    assert f"  2:10  critical  github-pat-classic  {token[:4]}…{token[-2:]}" in out
+    assert "add `leakscan:allow` in a comment on its line" in out
+    assert token not in out
+
+
+def test_hook_passes_a_clean_change(tmp_path, cache_dir):
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, "start", {"app.py": f'TOKEN = "{github_token(52)}"  # committed before the hook\n'})
+    write(repo, "app.py", f'TOKEN = "{github_token(52)}"  # committed before the hook\nDEBUG = False\n')
+    git(repo, "add", "app.py")
+    result = try_repo(repo, "leakscan", cache_dir)
+    out = result.stdout.decode()
+    assert result.returncode == 0, out + result.stderr.decode()
+    assert "leakscan (secrets in staged changes)" in out and "Passed" in out
