@@ -1,13 +1,14 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit framework.
 
-`pre-commit try-repo` installs this checkout (its committed and staged state) into a fresh
-virtualenv, as a user's pre-commit would from a tag, so these tests also prove the packaging.
-pip fetches the dependencies from the configured index (PyPI) or its cache.
+`pre-commit try-repo` installs a snapshot of this checkout (as it is on disk, committed or not)
+into a fresh virtualenv, as a user's pre-commit would from a tag, so these tests also prove the
+packaging. pip fetches the dependencies from the configured index (PyPI) or its cache.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +18,23 @@ from conftest import REPO
 from gitrepo import GIT_ENV, commit, git, new_repo, write
 from tokens import github_token
 
-pytestmark = pytest.mark.skipif(
-    not (REPO / ".git").exists(), reason="try-repo needs this checkout to be a git repository"
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache", "build", "dist", "out"
 )
 
 
-def try_repo(repo: Path, hook: str, cache_dir: Path, *args: str) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's files as one commit: what a user's pre-commit would clone."""
+    snapshot = tmp_path_factory.mktemp("hook-repo") / "leakscan"
+    shutil.copytree(REPO, snapshot, ignore=_NOT_SOURCE)
+    commit(new_repo(snapshot), "snapshot")
+    return snapshot
+
+
+def try_repo(
+    hook_repo: Path, repo: Path, hook: str, cache_dir: Path, *args: str
+) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         **GIT_ENV,
@@ -31,7 +43,7 @@ def try_repo(repo: Path, hook: str, cache_dir: Path, *args: str) -> subprocess.C
         "NO_COLOR": "1",
     }
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--color", "never", *args],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--color", "never", *args],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -39,13 +51,13 @@ def try_repo(repo: Path, hook: str, cache_dir: Path, *args: str) -> subprocess.C
     )
 
 
-def test_hook_blocks_a_staged_secret(tmp_path, cache_dir):
+def test_hook_blocks_a_staged_secret(hook_repo, tmp_path, cache_dir):
     repo = new_repo(tmp_path / "repo")
     commit(repo, "start", {"app.py": "DEBUG = True\n"})
     token = github_token(51)
     write(repo, "app.py", f'DEBUG = True\nTOKEN = "{token}"\n')
     git(repo, "add", "app.py")
-    result = try_repo(repo, "leakscan", cache_dir)
+    result = try_repo(hook_repo, repo, "leakscan", cache_dir)
     out = result.stdout.decode()
     assert result.returncode == 1, out + result.stderr.decode()
     assert "leakscan (secrets in staged changes)" in out and "Failed" in out
@@ -54,12 +66,12 @@ def test_hook_blocks_a_staged_secret(tmp_path, cache_dir):
     assert token not in out
 
 
-def test_hook_passes_a_clean_change(tmp_path, cache_dir):
+def test_hook_passes_a_clean_change(hook_repo, tmp_path, cache_dir):
     repo = new_repo(tmp_path / "repo")
     commit(repo, "start", {"app.py": f'TOKEN = "{github_token(52)}"  # committed before the hook\n'})
     write(repo, "app.py", f'TOKEN = "{github_token(52)}"  # committed before the hook\nDEBUG = False\n')
     git(repo, "add", "app.py")
-    result = try_repo(repo, "leakscan", cache_dir)
+    result = try_repo(hook_repo, repo, "leakscan", cache_dir)
     out = result.stdout.decode()
     assert result.returncode == 0, out + result.stderr.decode()
     assert "leakscan (secrets in staged changes)" in out and "Passed" in out

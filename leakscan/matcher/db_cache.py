@@ -7,23 +7,13 @@ load (other CPU, truncated write, other version) is simply recompiled and replac
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from leakscan.cache import cache_dir, store
 from leakscan.rules import RuleSet
 
 _MAGIC = b"leakscan-hsdb-1\n"
-
-
-def cache_dir() -> Path:
-    """$LEAKSCAN_CACHE_DIR, else $XDG_CACHE_HOME/leakscan, else ~/.cache/leakscan."""
-    explicit = os.environ.get("LEAKSCAN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "leakscan"
 
 
 def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
@@ -86,15 +76,6 @@ def _load(path: Path) -> tuple[Any, list[int]] | None:
 
 
 def _store(path: Path, database: Any, fallback: list[int]) -> None:
-    """Write atomically; a cache that cannot be written only costs the next start-up a compile."""
     import hyperscan
 
-    payload = _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    store(path, _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database))
