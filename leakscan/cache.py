@@ -8,7 +8,6 @@ scanned repository.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -24,6 +23,8 @@ def cache_dir() -> Path:
 def store(path: Path, payload: bytes) -> None:
     """Write `payload` to `path` atomically; a cache that cannot be written only costs the next
     start-up the work it would have saved."""
+    import tempfile  # only a cache miss writes
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -22,12 +22,9 @@ come only from --rules, which the person running the scan chooses).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import regex
 
 from leakscan.errors import LeakscanError, RuleError
 from leakscan.rules import SEVERITIES, Rule, load_rule_file, parse_rule_document
@@ -71,6 +68,8 @@ def load_config(path: Path | None) -> Config:
     """Parse and validate a config file (no file: the empty config)."""
     if path is None:
         return Config()
+    import tomllib  # only when there is a config file
+
     source = str(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -97,6 +96,8 @@ def load_config(path: Path | None) -> Config:
     )
     if config.min_severity not in SEVERITIES:
         raise LeakscanError(f"{source}: rules.min_severity: must be one of {', '.join(SEVERITIES)}")
+    import regex
+
     for pattern in config.allow_regexes:
         try:
             regex.compile(pattern)

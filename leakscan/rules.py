@@ -19,20 +19,19 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from leakscan import __version__
 from leakscan.cache import cache_dir, store
 from leakscan.errors import RuleError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-_ID = regex.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
+_ID = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 _FILE_KEYS = {"provider", "rules"}
 # A cached rule set is only as good as the parser that validated it: a changed parser (a
 # development checkout) must not reuse rules parsed by the old one.
@@ -301,6 +300,8 @@ class _FieldChecker:
 
     def pattern(self, name: str) -> str:
         value = self.text(name)
+        import regex  # only when rules are parsed, not when they come from the cache
+
         try:
             compiled = regex.compile(value.encode("utf-8"))
         except regex.error as exc:
@@ -315,6 +316,8 @@ class _FieldChecker:
             return None
         if not isinstance(value, str):
             raise self.fail(name, "must be a regular expression over the file path")
+        import regex
+
         try:
             regex.compile(value)
         except regex.error as exc:

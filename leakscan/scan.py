@@ -17,14 +17,12 @@ from leakscan.errors import RuleError
 from leakscan.findings import blob_id
 from leakscan.matcher import build_engine, resolve_engine
 from leakscan.model import Finding, Hit, RuleDoc, ScanError, ScanResult, Skipped
-from leakscan.progress import Progress
 from leakscan.rules import SEVERITIES, RuleSet
-from leakscan.sources.tree import FileEntry, read_file, walk
 from leakscan.suppress import Suppressor
-from leakscan.workers import WorkerSpec, default_jobs, detector_for, map_batches
 
 if TYPE_CHECKING:
     from leakscan.sources.staged import Lines, StagedFile
+    from leakscan.sources.tree import FileEntry
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _BATCH_BYTES = 4 * 1024 * 1024
@@ -73,6 +71,12 @@ def select_rules(rules: RuleSet, config: Config) -> RuleSet:
 
 def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, config: Config) -> ScanResult:
     """Scan files and directories (and `-`, standard input)."""
+    # Worker processes, progress and the file walk are imported here, not at start-up: the
+    # commit hook (`scan_staged`) needs none of them.
+    from leakscan.progress import Progress
+    from leakscan.sources.tree import FileEntry, walk
+    from leakscan.workers import WorkerSpec, default_jobs, detector_for, map_batches
+
     result = _new_result(", ".join(targets), "tree", rules, options)
     started = time.monotonic()
     spec = WorkerSpec(rules, options.engine)
@@ -175,6 +179,8 @@ def _batches(entries: list[FileEntry], max_size: int) -> Iterator[tuple[list[Fil
 
 def _scan_files(detector: Detector, job: tuple[list[FileEntry], int]) -> list[ItemOutcome]:
     """Worker: read and scan a batch of files."""
+    from leakscan.sources.tree import read_file
+
     entries, max_size = job
     out = []
     for entry in entries:

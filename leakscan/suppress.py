@@ -9,13 +9,16 @@ the line, and detect-secrets' `pragma: allowlist secret` on the line or
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import replace
-
-import regex
+from typing import TYPE_CHECKING
 
 from leakscan.config import OTHER_MARKERS, Config
 from leakscan.model import Finding
+
+if TYPE_CHECKING:
+    import regex
 
 LEAKSCAN_MARKER = "leakscan:allow"
 _SAME_LINE = (LEAKSCAN_MARKER, *OTHER_MARKERS)
@@ -50,7 +53,7 @@ def glob_regex(glob: str) -> str:
             out.append("[^/]")
             i += 1
         else:
-            out.append(regex.escape(glob[i]))
+            out.append(re.escape(glob[i]))
             i += 1
     return "^" + "".join(out) + "$"
 
@@ -61,8 +64,8 @@ class Suppressor:
     def __init__(self, config: Config, path_base: str = ".") -> None:
         self.config = config
         self.path_base = os.path.abspath(path_base)  # reported paths are relative to this folder
-        self._paths = [regex.compile(glob_regex(g)) for g in config.allow_paths]
-        self._secrets = [regex.compile(p) for p in config.allow_regexes]
+        self._paths = [re.compile(glob_regex(g)) for g in config.allow_paths]
+        self._secrets = _compile_regexes(config.allow_regexes)
 
     def path_allowed(self, path: str) -> bool:
         """Whether `path` (as reported) falls under an allowed glob, relative to the config's folder."""
@@ -86,3 +89,12 @@ class Suppressor:
     def mark(self, findings: Iterable[tuple[Finding, str | None]]) -> list[Finding]:
         """Each finding, with `suppressed` set where it is allowed (pairs of finding and line marker)."""
         return [replace(f, suppressed=self.reason(f, marker)) for f, marker in findings]
+
+
+def _compile_regexes(patterns: tuple[str, ...]) -> list[regex.Pattern[str]]:
+    """Allowlist regexes use the `regex` module's syntax, like the rules."""
+    if not patterns:
+        return []  # no need to import `regex` at all
+    import regex
+
+    return [regex.compile(p) for p in patterns]
