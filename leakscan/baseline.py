@@ -71,13 +71,22 @@ def load_baseline(path: str, root: str) -> frozenset[Entry]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LeakscanError(f"{path}: not a baseline or JSON report: not valid JSON ({exc})") from None
     records = _records(path, document)
-    entries = set()
+    entries: set[Entry] = set()
     for number, record in enumerate(records, 1):
-        rule_id, digest, where = (record.get(k) if isinstance(record, dict) else None for k in _KEYS)
-        if not (isinstance(rule_id, str) and isinstance(where, str) and _is_sha256(digest)):
+        found = _entry_of(record)
+        if found is None:
             raise LeakscanError(f"{path}: entry {number}: needs rule_id, path and a hex secret_sha256")
-        entries.add((rule_id, digest, frame.relative(where)))
+        entries.add((found[0], found[1], frame.relative(found[2])))
     return frozenset(entries)
+
+
+def _entry_of(record: object) -> Entry | None:
+    if not isinstance(record, dict):
+        return None
+    rule_id, digest, where = (record.get(k) for k in _KEYS)
+    if not (isinstance(rule_id, str) and isinstance(digest, str) and isinstance(where, str)):
+        return None
+    return (rule_id, digest, where) if len(digest) == 64 and set(digest) <= _HEX else None
 
 
 def _records(path: str, document: object) -> list[object]:
@@ -92,10 +101,6 @@ def _records(path: str, document: object) -> list[object]:
     if not isinstance(records, list):
         raise LeakscanError(f"{path}: 'entries' must be a list")
     return records
-
-
-def _is_sha256(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
 
 
 def render_baseline(entries: Iterable[Entry]) -> str:

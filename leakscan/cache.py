@@ -1,9 +1,5 @@
-"""Where leakscan keeps what it can rebuild (compiled engine databases, parsed rule sets).
-
-Files are written atomically, so a crash or a parallel run never leaves half a file, and owner-only.
-Whatever is found here is trusted as much as the user's own home folder: it is never inside a
-scanned repository.
-"""
+"""On-disk caches (compiled Hyperscan databases, validated rule sets): where they live and how
+they are written. A cache is only ever a shortcut: anything unreadable is rebuilt."""
 
 from __future__ import annotations
 
@@ -20,16 +16,24 @@ def cache_dir() -> Path:
     return Path(base) / "leakscan"
 
 
-def store(path: Path, payload: bytes) -> None:
-    """Write `payload` to `path` atomically; a cache that cannot be written only costs the next
-    start-up the work it would have saved."""
-    import tempfile  # only a cache miss writes
-
+def read_cached(name: str) -> bytes | None:
+    """The cached bytes called `name`, or None."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        return (cache_dir() / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write_cached(name: str, payload: bytes) -> None:
+    """Write atomically, owner-only; a cache that cannot be written only costs a rebuild later."""
+    import tempfile  # only a cache miss writes: start-up does not pay for it
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(tmp, path)
+        os.replace(tmp, folder / name)
     except OSError:
-        pass
+        return

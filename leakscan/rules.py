@@ -18,24 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from leakscan import __version__
-from leakscan.cache import cache_dir, store
+from leakscan.cache import read_cached, write_cached
 from leakscan.errors import RuleError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 _ID = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 _FILE_KEYS = {"provider", "rules"}
-# A cached rule set is only as good as the parser that validated it: a changed parser (a
-# development checkout) must not reuse rules parsed by the old one.
-_PARSER_STAMP = Path(__file__).read_bytes()
 _REQUIRED = ("id", "name", "severity", "pattern", "examples")
 _OPTIONAL = (
     "provider",
@@ -125,37 +121,44 @@ def builtin_rules_dir() -> Path:
 def load_rules(extra: Sequence[str | Path] = (), builtin: bool = True) -> RuleSet:
     """Load the built-in rules and any extra rule files or folders; raise RuleError on any problem.
 
-    Parsing and validating a few hundred rules costs more than a commit hook may spend, so a rule
-    set already seen (same files, same bytes, same leakscan) comes from the cache instead."""
+    A rule set validated once is cached by the hash of its files, so start-up (a pre-commit hook)
+    pays neither YAML parsing nor pattern validation again.
+    """
     paths: list[Path] = []
     if builtin:
         paths.extend(sorted(builtin_rules_dir().glob("*.yml")))
     for entry in extra:
         paths.extend(_rule_files(Path(entry)))
-    contents = [_read(path) for path in paths]
-    key = hashlib.sha256(pickle.dumps([__version__, _PARSER_STAMP, [str(p) for p in paths], contents]))
-    cached = cache_dir() / f"rules-{key.hexdigest()[:32]}.pickle"
-    try:
-        rules = pickle.loads(cached.read_bytes())
-        if isinstance(rules, RuleSet):
-            return rules
-    except Exception:  # noqa: BLE001 - not cached yet, or unreadable: parse instead
-        pass
-    rules = _parse_files(paths, contents)
-    store(cached, pickle.dumps(rules))
-    return rules
-
-
-def _parse_files(paths: list[Path], contents: list[str]) -> RuleSet:
+    texts = [(str(path), _read(path)) for path in paths]
+    key = hashlib.sha256(repr([__version__, *texts]).encode()).hexdigest()[:32]
+    cached = _from_cache(read_cached(f"rules-{key}.json"))
+    if cached is not None:
+        return cached
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path, text in zip(paths, contents, strict=True):
-        for rule in parse_rule_text(text, str(path)):
+    for source, text in texts:
+        for rule in parse_rule_document(_parse_yaml(source, text), source):
             if rule.id in seen:
-                raise RuleError(str(path), rule.id, "id", f"already defined in {seen[rule.id]}")
-            seen[rule.id] = str(path)
+                raise RuleError(source, rule.id, "id", f"already defined in {seen[rule.id]}")
+            seen[rule.id] = source
             rules.append(rule)
+    write_cached(f"rules-{key}.json", json.dumps([asdict(r) for r in rules]).encode())
     return RuleSet(tuple(rules))
+
+
+def _from_cache(raw: bytes | None) -> RuleSet | None:
+    if raw is None:
+        return None
+    try:
+        return RuleSet(tuple(_rule_from_dict(d) for d in json.loads(raw)))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _rule_from_dict(d: dict[str, Any]) -> Rule:
+    examples = {k: tuple(Example(**e) for e in d[k]) for k in ("examples", "negative_examples")}
+    lists = {k: tuple(d[k]) for k in ("keywords", "references")}
+    return Rule(**{**d, **examples, **lists})
 
 
 def _rule_files(path: Path) -> list[Path]:
@@ -179,23 +182,21 @@ def _read(path: Path) -> str:
 
 
 def load_rule_file(path: Path) -> list[Rule]:
-    """Parse and validate one provider file."""
-    return parse_rule_text(_read(path), str(path))
+    """Parse and validate one provider file (not cached: for the few rules a config names)."""
+    return parse_rule_document(_parse_yaml(str(path), _read(path)), str(path))
 
 
-def parse_rule_text(text: str, source: str) -> list[Rule]:
-    """Parse and validate the text of one provider file."""
-    import yaml
+def _parse_yaml(source: str, text: str) -> object:
+    import yaml  # only when rules are parsed, not when they come from the cache
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, where built, is 7x faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~8x faster where present
     try:
-        document = yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise RuleError(source, None, None, f"not valid YAML{where}: {problem}") from None
-    return parse_rule_document(document, source)
 
 
 def parse_rule_document(document: object, source: str) -> list[Rule]:

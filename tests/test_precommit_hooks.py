@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO
 from gitrepo import GIT_ENV, commit, git, new_repo, write
 from tokens import github_token

@@ -7,10 +7,9 @@ load (other CPU, truncated write, other version) is simply recompiled and replac
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from leakscan.cache import cache_dir, store
+from leakscan.cache import read_cached, write_cached
 from leakscan.rules import RuleSet
 
 _MAGIC = b"leakscan-hsdb-1\n"
@@ -21,12 +20,12 @@ def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
     import hyperscan
 
     version = getattr(hyperscan, "__version__", "unknown")
-    path = cache_dir() / f"hs-{rules.digest[:32]}-{version}.db"
-    cached = _load(path)
+    name = f"hs-{rules.digest[:32]}-{version}.db"
+    cached = _load(read_cached(name))
     if cached is not None:
         return cached
     database, fallback = compile_database(rules)
-    _store(path, database, fallback)
+    write_cached(name, _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database))
     return database, fallback
 
 
@@ -59,23 +58,16 @@ def compile_database(rules: RuleSet) -> tuple[Any, list[int]]:
     return database, fallback
 
 
-def _load(path: Path) -> tuple[Any, list[int]] | None:
+def _load(raw: bytes | None) -> tuple[Any, list[int]] | None:
     import hyperscan
 
+    if raw is None or not raw.startswith(_MAGIC):
+        return None
     try:
-        raw = path.read_bytes()
-        if not raw.startswith(_MAGIC):
-            return None
         header_end = raw.index(b"\n", len(_MAGIC))
         fallback = json.loads(raw[len(_MAGIC) : header_end])
         database = hyperscan.loadb(raw[header_end + 1 :], hyperscan.HS_MODE_BLOCK)
         hyperscan.Scratch(database)  # proves the database is usable on this CPU
         return database, list(fallback)
-    except (OSError, ValueError, hyperscan.error):
+    except (ValueError, hyperscan.error):
         return None
-
-
-def _store(path: Path, database: Any, fallback: list[int]) -> None:
-    import hyperscan
-
-    store(path, _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database))

@@ -14,9 +14,9 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from leakscan.errors import LeakscanError
 
@@ -128,7 +128,7 @@ def git(repo: str, *args: str) -> bytes:
     return done.stdout
 
 
-def read_blobs(repo: str, blobs: list[str], max_size: int) -> Iterator[tuple[str, bytes | None]]:
+def read_blobs(repo: str, blobs: list[str], max_size: int) -> Generator[tuple[str, bytes | None], None, None]:
     """Each blob's content, in order (None when it is larger than `max_size`), from one `git cat-file`.
     Only one blob is held at a time."""
     if not blobs:
@@ -150,7 +150,7 @@ def read_blobs(repo: str, blobs: list[str], max_size: int) -> Iterator[tuple[str
         writer.join()
 
 
-def _write_ids(stream: BinaryIO, blobs: list[str]) -> None:
+def _write_ids(stream: IO[bytes], blobs: list[str]) -> None:
     try:
         stream.write("".join(f"{b}\n" for b in blobs).encode())
         stream.close()
@@ -158,7 +158,7 @@ def _write_ids(stream: BinaryIO, blobs: list[str]) -> None:
         pass  # git went away; the reader reports it
 
 
-def _next_blob(stream: BinaryIO, blob: str, max_size: int) -> bytes | None:
+def _next_blob(stream: IO[bytes], blob: str, max_size: int) -> bytes | None:
     header = stream.readline().split()
     if len(header) != 3 or header[1] != b"blob":
         raise LeakscanError(f"staged blob {blob} could not be read")
