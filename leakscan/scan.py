@@ -109,6 +109,7 @@ def scan_staged(repo: str, rules: RuleSet, options: ScanOptions, config: Config)
     commit hook must answer at once."""
     from leakscan.sources.staged import staged_changes
 
+    options = replace(options, engine=_staged_engine(rules, options.engine))
     result = _new_result(repo, "staged", rules, options)
     started = time.monotonic()
     changes = staged_changes(repo)
@@ -118,6 +119,16 @@ def scan_staged(repo: str, rules: RuleSet, options: ScanOptions, config: Config)
     _collect(result, outcomes, rules, Suppressor(config, repo))
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _staged_engine(rules: RuleSet, engine: str) -> str:
+    """`auto` takes Hyperscan only when its database is already compiled: a commit hook must never
+    wait seconds for a compile, and on a change of a few files the `regex` engine is as fast."""
+    if engine != "auto" or resolve_engine(engine) != "hyperscan":
+        return engine
+    from leakscan.matcher.db_cache import is_cached
+
+    return "hyperscan" if is_cached(rules) else "regex"
 
 
 def _staged_outcomes(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gitrepo import commit, git, new_repo, write
 from tokens import github_token
 
@@ -177,3 +179,17 @@ def test_oversized_staged_file_is_listed(run, tmp_path):
     assert report["scan"]["skipped"] == [
         {"path": "big.txt", "reason": "larger than --max-file-size (100 bytes)"}
     ]
+
+
+def test_hook_never_waits_for_a_hyperscan_compile(run, tmp_path):
+    pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
+    repo = new_repo(tmp_path / "repo")
+    write(repo, "a.py", f'T = "{github_token(48)}"\n')
+    git(repo, "add", "-A")
+    env = {"LEAKSCAN_CACHE_DIR": str(tmp_path / "empty-cache")}
+    first = run("git", "--staged", "--format", "json", cwd=repo, env=env)
+    assert json.loads(first.stdout)["tool"]["engine"] == "regex"  # nothing compiled yet
+    assert run("scan", "a.py", cwd=repo, env=env).returncode == 1  # a full scan compiles and caches
+    second = run("git", "--staged", "--format", "json", cwd=repo, env=env)
+    assert json.loads(second.stdout)["tool"]["engine"] == "hyperscan"
+    assert places(json.loads(first.stdout)) == places(json.loads(second.stdout)) == [("a.py", 1, 6, RULE)]
