@@ -8,12 +8,16 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from leakscan import __version__
 from leakscan.errors import ExitCode, LeakscanError
+from leakscan.report import FORMATS
+
+if TYPE_CHECKING:
+    from leakscan.commands import ScanSettings
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -87,54 +91,127 @@ def main() -> None:
     """
 
 
+_SHARED_OPTIONS = (
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="Report format.",
+    ),
+    click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."
+    ),
+    click.option("--show-secrets", is_flag=True, help="Print secrets in full instead of redacted."),
+    _engine_option,
+    _rules_option,
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Use this .leakscan.toml instead of the one found beside the target.",
+    ),
+    click.option(
+        "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores)."
+    ),
+    click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files."),
+    click.option("--no-progress", is_flag=True, help="Never draw a progress line."),
+)
+_SHARED_NAMES = (
+    "fmt",
+    "output",
+    "show_secrets",
+    "engine",
+    "extra_rules",
+    "config_path",
+    "jobs",
+    "max_file_size",
+    "no_progress",
+)
+
+
+def _scan_options(command: Callable[..., int]) -> Callable[..., int]:
+    """Add the options every scanning command shares; the command receives them as `settings`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        from leakscan.commands import ReportOptions, ScanSettings
+
+        shared = {name: kwargs.pop(name) for name in _SHARED_NAMES}
+        report = ReportOptions(
+            shared["fmt"], shared["output"], shared["show_secrets"], progress=not shared["no_progress"]
+        )
+        settings = ScanSettings(
+            shared["extra_rules"],
+            shared["config_path"],
+            shared["engine"],
+            shared["jobs"],
+            parse_size(shared["max_file_size"]),
+            report,
+        )
+        return command(*args, settings=settings, **kwargs)
+
+    for option in reversed(_SHARED_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "jsonl", "csv"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600).")
-@click.option("--show-secrets", is_flag=True, help="Print secrets in full instead of redacted.")
-@_engine_option
-@_rules_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Use this .leakscan.toml instead of the one found beside the target.",
-)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
-@click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files.")
-@click.option("--no-progress", is_flag=True, help="Never draw a progress line.")
+@_scan_options
 @_fatal_errors_are_one_line
-def scan(
-    paths: tuple[str, ...],
-    fmt: str,
-    output: str | None,
-    show_secrets: bool,
-    engine: str,
-    extra_rules: tuple[str, ...],
-    config_path: str | None,
-    jobs: int,
-    max_file_size: str,
-    no_progress: bool,
-) -> int:
+def scan(paths: tuple[str, ...], settings: ScanSettings) -> int:
     """Scan files and directories (`-` reads standard input)."""
-    from leakscan.commands import ReportOptions, run_tree_scan
+    from leakscan.commands import run_tree_scan
 
-    return run_tree_scan(
-        list(paths),
-        extra_rules,
-        config_path,
-        engine,
-        jobs,
-        parse_size(max_file_size),
-        ReportOptions(fmt, output, show_secrets, progress=not no_progress),
-    )
+    return run_tree_scan(list(paths), settings)
+
+
+@main.command("git")
+@click.argument("repo", default=".", required=False)
+@click.option("--range", "rev_range", metavar="A..B", help="Only blobs introduced by the commits in A..B.")
+@click.option(
+    "--branch", "branches", multiple=True, metavar="NAME", help="Only the history of NAME (repeatable)."
+)
+@click.option(
+    "--since", metavar="DATE", help="Only blobs introduced by commits since DATE (as git reads dates)."
+)
+@click.option(
+    "--include-unreachable", is_flag=True, help="Also scan objects no ref reaches (what a force-push leaves)."
+)
+@click.option("--recurse-submodules", is_flag=True, help="Also scan the history of checked-out submodules.")
+@click.option(
+    "--all-commits", is_flag=True, help="Report every commit that introduced a secret, not the first."
+)
+@_scan_options
+@_fatal_errors_are_one_line
+def git_history(
+    repo: str,
+    rev_range: str | None,
+    branches: tuple[str, ...],
+    since: str | None,
+    include_unreachable: bool,
+    recurse_submodules: bool,
+    all_commits: bool,
+    settings: ScanSettings,
+) -> int:
+    """Scan a repository's history: every blob of every ref, once, with the commit that added it.
+
+    REPO is a working tree, a folder in one, or a bare repository (default: the current folder).
+    """
+    from leakscan.commands import run_git_scan
+    from leakscan.history import HistoryOptions
+    from leakscan.sources.git.log import Selection
+
+    if rev_range and branches:
+        raise click.UsageError("--range and --branch select different histories; give one")
+    if include_unreachable and (rev_range or branches or since):
+        raise click.UsageError(
+            "--include-unreachable scans the whole object store; it takes no --range/--branch/--since"
+        )
+    selection = Selection((rev_range,) if rev_range else branches, since, include_unreachable)
+    return run_git_scan(repo, HistoryOptions(selection, recurse_submodules, all_commits), settings)
 
 
 @main.group()

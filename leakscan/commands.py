@@ -6,13 +6,19 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from leakscan.config import find_config, load_config
+from leakscan.config import CONFIG_NAME, Config, find_config, load_config, parse_config
 from leakscan.errors import ExitCode
 from leakscan.model import ScanResult
 from leakscan.rules import load_rules
+
+if TYPE_CHECKING:
+    from leakscan.history import HistoryOptions
+    from leakscan.scan import ScanOptions
+    from leakscan.sources.git.repo import Repository
 
 
 @dataclass(frozen=True)
@@ -25,23 +31,59 @@ class ReportOptions:
     progress: bool = True
 
 
-def run_tree_scan(
-    paths: list[str],
-    extra_rules: Sequence[str],
-    config_path: str | None,
-    engine: str,
-    jobs: int,
-    max_file_size: int,
-    report: ReportOptions,
-) -> int:
+@dataclass(frozen=True)
+class ScanSettings:
+    """The options every scanning command shares (`scan`, `git`)."""
+
+    extra_rules: Sequence[str] = ()
+    config_path: str | None = None
+    engine: str = "auto"
+    jobs: int = 0
+    max_file_size: int = 50 * 1024 * 1024
+    report: ReportOptions = ReportOptions()
+
+    def scan_options(self) -> ScanOptions:
+        """How to scan, with progress only where someone is watching (a terminal)."""
+        from leakscan.scan import ScanOptions
+
+        progress = self.report.progress and sys.stderr.isatty()
+        return ScanOptions(self.engine, self.jobs, self.max_file_size, progress=progress)
+
+
+def run_tree_scan(paths: list[str], settings: ScanSettings) -> int:
     """`leakscan scan`: files, folders and standard input."""
-    from leakscan.scan import ScanOptions, scan_tree, select_rules
+    from leakscan.scan import scan_tree, select_rules
 
     anchor = next((p for p in paths if p != "-"), ".")
-    config = load_config(Path(config_path) if config_path else find_config(anchor))
-    rules = select_rules(load_rules(extra_rules), config)
-    options = ScanOptions(engine, jobs, max_file_size, progress=report.progress and sys.stderr.isatty())
-    return emit(scan_tree(paths, rules, options, config), report)
+    path = settings.config_path
+    config = load_config(Path(path) if path else find_config(anchor))
+    rules = select_rules(load_rules(settings.extra_rules), config)
+    return emit(scan_tree(paths, rules, settings.scan_options(), config), settings.report)
+
+
+def run_git_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
+    """`leakscan git`: the history of a repository, every blob once."""
+    from leakscan.history import scan_history
+    from leakscan.scan import select_rules
+    from leakscan.sources.git.repo import open_repository
+
+    repo = open_repository(repo_path)
+    config = _repository_config(repo, settings.config_path)
+    rules = select_rules(load_rules(settings.extra_rules), config)
+    return emit(scan_history(repo, rules, settings.scan_options(), history, config), settings.report)
+
+
+def _repository_config(repo: Repository, explicit: str | None) -> Config:
+    """--config, else the repository's `.leakscan.toml`: in the working tree, or for a bare
+    repository as committed at HEAD. Its paths are relative to the repository's top folder."""
+    if explicit:
+        return load_config(Path(explicit))
+    if not repo.bare:
+        return load_config(find_config(repo.root))
+    text = repo.run("cat-file", "blob", f"HEAD:{CONFIG_NAME}", check=False)
+    if not text:
+        return Config()
+    return parse_config(text.decode("utf-8", "replace"), f"HEAD:{CONFIG_NAME}", repo.root)
 
 
 def emit(result: ScanResult, report: ReportOptions) -> int:

@@ -58,17 +58,25 @@ def load_config(path: Path | None) -> Config:
     """Parse and validate a config file (no file: the empty config)."""
     if path is None:
         return Config()
-    source = str(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise LeakscanError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LeakscanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LeakscanError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(text, str(path), str(path.resolve().parent))
+
+
+def parse_config(text: str, source: str, root: str) -> Config:
+    """Validate config text; `source` names it in errors, `root` is the folder its paths are relative to."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise LeakscanError(f"{source}: not valid TOML: {exc}") from None
     _check_keys(source, document)
     allow, rules = document.get("allowlist", {}), document.get("rules", {})
     config = Config(
-        root=str(path.resolve().parent),
+        root=root,
         source=source,
         allow_paths=_strings(source, "allowlist.paths", allow.get("paths", [])),
         allow_regexes=_strings(source, "allowlist.regexes", allow.get("regexes", [])),

@@ -60,7 +60,7 @@ def select_rules(rules: RuleSet, config: Config) -> RuleSet:
 
 def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, config: Config) -> ScanResult:
     """Scan files and directories (and `-`, standard input)."""
-    result = _new_result(", ".join(targets), "tree", rules, options)
+    result = new_result(", ".join(targets), "tree", rules, options)
     started = time.monotonic()
     spec = WorkerSpec(rules, options.engine)
     entries: list[FileEntry] = []
@@ -68,7 +68,7 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
         if isinstance(item, FileEntry):
             entries.append(item)
         else:
-            _record_problem(result, item)
+            record_problem(result, item)
     outcomes: list[ItemOutcome] = []
     if "-" in targets:
         outcomes.append(_scan_stdin(detector_for(spec), options.max_file_size))
@@ -86,7 +86,8 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
     return result
 
 
-def _new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:
+def new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:
+    """An empty result, stamped with the time, engine and rule count."""
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return ScanResult(target, mode, now, engine=resolve_engine(options.engine), rules=len(rules.rules))
 
@@ -140,7 +141,8 @@ def _scan_stdin(detector: Detector, max_size: int) -> ItemOutcome:
     return detect_item(detector, data, "<stdin>")
 
 
-def _record_problem(result: ScanResult, problem: Skipped | ScanError) -> None:
+def record_problem(result: ScanResult, problem: Skipped | ScanError) -> None:
+    """File a skipped input (policy) or an unreadable one (error) in the result."""
     if isinstance(problem, ScanError):
         result.errors.append(problem)
     else:
@@ -154,7 +156,7 @@ def _collect(
     pairs: list[tuple[Finding, bool]] = []
     for outcome in outcomes:
         if outcome.problem is not None:
-            _record_problem(result, outcome.problem)
+            record_problem(result, outcome.problem)
             continue
         result.files += 1
         result.bytes += outcome.size
@@ -162,7 +164,7 @@ def _collect(
         pairs.extend(
             (to_finding(hit, rules, outcome.path, outcome.blob), hit.inline_allowed) for hit in outcome.hits
         )
-    result.findings = sorted(suppressor.mark(pairs), key=_order)
+    result.findings = sorted(suppressor.mark(pairs), key=finding_order)
     result.skipped.sort(key=lambda s: s.path)
     result.errors.sort(key=lambda e: e.path)
     result.dropped = dict(sorted(dropped.items()))
@@ -187,5 +189,6 @@ def to_finding(hit: Hit, rules: RuleSet, path: str, blob: str | None) -> Finding
     )
 
 
-def _order(finding: Finding) -> tuple[str, int, int, str]:
+def finding_order(finding: Finding) -> tuple[str, int, int, str]:
+    """Reports list findings by path, then position, then rule."""
     return (finding.path, finding.line, finding.column, finding.rule_id)
