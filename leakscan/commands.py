@@ -5,28 +5,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from leakscan.baseline import Entry, PathFrame, entry, load_baseline, mark_known, project_root
-from leakscan.config import Config, find_config, load_config
+from leakscan.config import CONFIG_NAME, Config, find_config, load_config, parse_config
 from leakscan.errors import ExitCode, LeakscanError
 from leakscan.model import ScanResult
 from leakscan.rules import RuleSet, load_rules
 
-
-@dataclass(frozen=True)
-class ScanRequest:
-    """How any scanning command scans: rules, config, engine, workers, size cap, progress."""
-
-    extra_rules: tuple[str, ...] = ()
-    config_path: str | None = None
-    engine: str = "auto"
-    jobs: int = 0  # 0: all cores
-    max_file_size: int = 50 * 1024 * 1024
-    progress: bool = True
+if TYPE_CHECKING:
+    from leakscan.history import HistoryOptions
+    from leakscan.scan import ScanOptions
+    from leakscan.sources.git.repo import Repository
 
 
 @dataclass(frozen=True)
@@ -36,51 +30,93 @@ class ReportOptions:
     fmt: str = "text"
     output: str | None = None
     show_secrets: bool = False
+    progress: bool = True
     findings_exit: int = ExitCode.FINDINGS  # --exit-code: what findings exit with
     baseline: str | None = None  # --baseline: findings in this file are suppressed as "baseline"
 
 
-def run_tree_scan(paths: list[str], request: ScanRequest, report: ReportOptions) -> int:
+@dataclass(frozen=True)
+class ScanSettings:
+    """The options every scanning command shares (`scan`, `git`, `baseline`)."""
+
+    extra_rules: Sequence[str] = ()
+    config_path: str | None = None
+    engine: str = "auto"
+    jobs: int = 0
+    max_file_size: int = 50 * 1024 * 1024
+    report: ReportOptions = ReportOptions()
+
+    def scan_options(self) -> ScanOptions:
+        """How to scan, with progress only where someone is watching (a terminal)."""
+        from leakscan.scan import ScanOptions
+
+        progress = self.report.progress and sys.stderr.isatty()
+        return ScanOptions(self.engine, self.jobs, self.max_file_size, progress=progress)
+
+
+def run_tree_scan(paths: list[str], settings: ScanSettings) -> int:
     """`leakscan scan`: files, folders and standard input."""
-    result, frame = tree_result(paths, request)
-    if report.baseline:
-        apply_baseline(result, report.baseline, frame)
-    return emit(result, report)
+    result, frame = tree_result(paths, settings)
+    return emit(with_baseline(result, settings.report, frame), settings.report)
 
 
-def tree_result(paths: list[str], request: ScanRequest) -> tuple[ScanResult, PathFrame]:
+def tree_result(paths: list[str], settings: ScanSettings) -> tuple[ScanResult, PathFrame]:
     """Scan files and folders; also say how the reported paths relate to the repository root."""
-    from leakscan.scan import ScanOptions, scan_tree
+    from leakscan.scan import scan_tree
 
     anchor = next((p for p in paths if p != "-"), ".")
-    config, rules = configured_rules(anchor, request)
-    progress = request.progress and sys.stderr.isatty()
-    options = ScanOptions(request.engine, request.jobs, request.max_file_size, progress=progress)
-    result = scan_tree(paths, rules, options, config)
+    path = settings.config_path
+    config = load_config(Path(path) if path else find_config(anchor))
+    result = scan_tree(paths, _rules(settings, config), settings.scan_options(), config)
     return result, PathFrame(project_root(anchor), os.getcwd())
 
 
-def configured_rules(anchor: str, request: ScanRequest) -> tuple[Config, RuleSet]:
-    """The config that governs `anchor` (or --config) and the rules it leaves enabled."""
-    from leakscan.scan import select_rules
-
-    path = Path(request.config_path) if request.config_path else find_config(anchor)
-    config = load_config(path)
-    return config, select_rules(load_rules(request.extra_rules), config)
+def run_git_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
+    """`leakscan git`: the history of a repository, every blob once."""
+    result, frame = git_result(repo_path, history, settings)
+    return emit(with_baseline(result, settings.report, frame), settings.report)
 
 
-def run_staged_scan(repo: str, request: ScanRequest, report: ReportOptions) -> int:
+def git_result(
+    repo_path: str, history: HistoryOptions, settings: ScanSettings
+) -> tuple[ScanResult, PathFrame]:
+    """Scan a repository's history; its paths are relative to the repository's top folder."""
+    from leakscan.history import scan_history
+    from leakscan.sources.git.repo import open_repository
+
+    repo = open_repository(repo_path)
+    config = _repository_config(repo, settings.config_path)
+    result = scan_history(repo, _rules(settings, config), settings.scan_options(), history, config)
+    return result, PathFrame(repo.root, repo.root)
+
+
+def run_push_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
+    """`leakscan git --pre-push`: the commits a push sends (see sources/git/push.py)."""
+    from leakscan.sources.git.push import pushed_revisions
+    from leakscan.sources.git.repo import open_repository
+
+    under_pre_commit = os.environ.get("PRE_COMMIT") == "1"  # it gives the range in the environment
+    lines = [] if under_pre_commit or sys.stdin.isatty() else sys.stdin.read().splitlines()
+    revisions = pushed_revisions(open_repository(repo_path), os.environ, lines)
+    if not revisions:
+        click.echo("leakscan: the push sends no commits; nothing to scan", err=True)
+        return ExitCode.CLEAN
+    selection = replace(history.selection, revisions=revisions)
+    return run_git_scan(repo_path, replace(history, selection=selection), settings)
+
+
+def run_staged_scan(repo: str, settings: ScanSettings) -> int:
     """`leakscan git --staged`: secrets on the lines a commit would add (the pre-commit hook)."""
     from leakscan.scan import ScanOptions, scan_staged
     from leakscan.sources.staged import repository_root
 
     root = repository_root(repo)
-    config, rules = configured_rules(root, request)
-    result = scan_staged(root, rules, ScanOptions(request.engine, 1, request.max_file_size), config)
-    if report.baseline:
-        apply_baseline(result, report.baseline, PathFrame(root, root))
-    code = emit(result, report)
-    if result.reported and report.fmt == "text":
+    path = settings.config_path
+    config = load_config(Path(path) if path else find_config(root))
+    options = ScanOptions(settings.engine, 1, settings.max_file_size)
+    result = scan_staged(root, _rules(settings, config), options, config)
+    code = emit(with_baseline(result, settings.report, PathFrame(root, root)), settings.report)
+    if result.reported and settings.report.fmt == "text":
         click.echo(STAGED_HINT, err=True)
     return code
 
@@ -94,9 +130,30 @@ that are real), then stage again. If one is not a secret:
     (and run leakscan with --baseline .leakscan-baseline.json)."""
 
 
-def apply_baseline(result: ScanResult, baseline: str, frame: PathFrame) -> None:
-    """Mark the findings that the baseline file (or JSON report) already knows."""
-    result.findings = mark_known(result.findings, load_baseline(baseline, frame.root), frame)
+def _rules(settings: ScanSettings, config: Config) -> RuleSet:
+    from leakscan.scan import select_rules
+
+    return select_rules(load_rules(settings.extra_rules), config)
+
+
+def _repository_config(repo: Repository, explicit: str | None) -> Config:
+    """--config, else the repository's `.leakscan.toml`: in the working tree, or for a bare
+    repository as committed at HEAD. Its paths are relative to the repository's top folder."""
+    if explicit:
+        return load_config(Path(explicit))
+    if not repo.bare:
+        return load_config(find_config(repo.root))
+    text = repo.run("cat-file", "blob", f"HEAD:{CONFIG_NAME}", check=False)
+    if not text:
+        return Config()
+    return parse_config(text.decode("utf-8", "replace"), f"HEAD:{CONFIG_NAME}", repo.root)
+
+
+def with_baseline(result: ScanResult, report: ReportOptions, frame: PathFrame) -> ScanResult:
+    """The result, with the findings that --baseline (a baseline file or JSON report) knows marked."""
+    if report.baseline:
+        result.findings = mark_known(result.findings, load_baseline(report.baseline, frame.root), frame)
+    return result
 
 
 def emit(result: ScanResult, report: ReportOptions) -> int:
@@ -154,11 +211,20 @@ def test_rules(paths: Sequence[str], extra_rules: Sequence[str], engine: str) ->
     return ExitCode.CLEAN
 
 
+@dataclass(frozen=True)
+class BaselineSource:
+    """What `leakscan baseline create|update` records: a scan of `paths` (their files, or with
+    `history` the git history of the repository at paths[0]), or the findings of a JSON report."""
+
+    paths: tuple[str, ...] = (".",)
+    history: bool = False
+    from_report: str | None = None
+
+
 def baseline_from(
     file: str,
-    paths: list[str],
-    from_report: str | None,
-    request: ScanRequest,
+    source: BaselineSource,
+    settings: ScanSettings,
     create: bool,
     force: bool = False,
     prune: bool = False,
@@ -166,11 +232,16 @@ def baseline_from(
     """`leakscan baseline create|update`: record the findings of a scan (or a JSON report) in FILE."""
     if create and not force and os.path.exists(file):
         raise LeakscanError(f"{file} exists; use `leakscan baseline update`, or --force to replace it")
-    known = frozenset() if create else load_baseline(file, project_root(paths[0]))
-    if from_report:
-        found = load_baseline(from_report, project_root(paths[0]))
-        return _write_baseline(file, known, found, prune, ExitCode.CLEAN)
-    result, frame = tree_result(paths, request)
+    root = project_root(source.paths[0])
+    known = frozenset() if create else load_baseline(file, root)
+    if source.from_report:
+        return _write_baseline(file, known, load_baseline(source.from_report, root), prune, ExitCode.CLEAN)
+    if source.history:
+        from leakscan.history import HistoryOptions
+
+        result, frame = git_result(source.paths[0], HistoryOptions(), settings)
+    else:
+        result, frame = tree_result(list(source.paths), settings)
     for error in result.errors:
         click.echo(f"leakscan: could not scan {error.path}: {error.message}", err=True)
     found = frozenset(entry(f, frame) for f in result.reported)

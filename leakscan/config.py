@@ -68,23 +68,31 @@ def load_config(path: Path | None) -> Config:
     """Parse and validate a config file (no file: the empty config)."""
     if path is None:
         return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LeakscanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LeakscanError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(text, str(path), str(path.resolve().parent))
+
+
+def parse_config(text: str, source: str, root: str) -> Config:
+    """Validate config text; `source` names it in errors, `root` is the folder its paths are relative to."""
     import tomllib  # only when there is a config file
 
-    source = str(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LeakscanError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise LeakscanError(f"{source}: not valid TOML: {exc}") from None
     _check_keys(source, document)
     allow, rules = document.get("allowlist", {}), document.get("rules", {})
-    root = path.resolve().parent
-    extra_rules = _extra_rules(source, root, rules)
-    # The examples of the config's own rules are not leaks: their files are allowed.
-    rule_files = (path.name, *rules.get("files", [])) if extra_rules else ()
+    extra_rules = _extra_rules(source, Path(root), rules)
+    # The examples of the config's own rules are not leaks: the config and its rule files are allowed.
+    names = {CONFIG_NAME, os.path.basename(source)}
+    rule_files = (*sorted(names), *rules.get("files", [])) if extra_rules else ()
     config = Config(
-        root=str(root),
+        root=root,
         source=source,
         allow_paths=_strings(source, "allowlist.paths", allow.get("paths", [])) + rule_files,
         allow_regexes=_strings(source, "allowlist.regexes", allow.get("regexes", [])),

@@ -77,7 +77,7 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
     from leakscan.sources.tree import FileEntry, walk
     from leakscan.workers import WorkerSpec, default_jobs, detector_for, map_batches
 
-    result = _new_result(", ".join(targets), "tree", rules, options)
+    result = new_result(", ".join(targets), "tree", rules, options)
     started = time.monotonic()
     spec = WorkerSpec(rules, options.engine)
     entries: list[FileEntry] = []
@@ -85,7 +85,7 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
         if isinstance(item, FileEntry):
             entries.append(item)
         else:
-            _record_problem(result, item)
+            record_problem(result, item)
     outcomes: list[ItemOutcome] = []
     if "-" in targets:
         outcomes.append(_scan_stdin(detector_for(spec), options.max_file_size))
@@ -110,7 +110,7 @@ def scan_staged(repo: str, rules: RuleSet, options: ScanOptions, config: Config)
     from leakscan.sources.staged import staged_changes
 
     options = replace(options, engine=_staged_engine(rules, options.engine))
-    result = _new_result(repo, "staged", rules, options)
+    result = new_result(repo, "staged", rules, options)
     started = time.monotonic()
     changes = staged_changes(repo)
     result.notes.extend(changes.notes)
@@ -165,7 +165,8 @@ def _on(hit: Hit, lines: Lines | None) -> bool:
     return any(start <= last and hit.line <= end for start, end in lines)
 
 
-def _new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:
+def new_result(target: str, mode: str, rules: RuleSet, options: ScanOptions) -> ScanResult:
+    """An empty result, stamped with the time, engine and rule count (and what each rule is)."""
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     docs = {
         r.id: RuleDoc(r.id, r.name, r.provider, r.severity, r.description, r.references) for r in rules.rules
@@ -226,7 +227,8 @@ def _scan_stdin(detector: Detector, max_size: int) -> ItemOutcome:
     return detect_item(detector, data, "<stdin>")
 
 
-def _record_problem(result: ScanResult, problem: Skipped | ScanError) -> None:
+def record_problem(result: ScanResult, problem: Skipped | ScanError) -> None:
+    """File a skipped input (policy) or an unreadable one (error) in the result."""
     if isinstance(problem, ScanError):
         result.errors.append(problem)
     else:
@@ -240,13 +242,13 @@ def _collect(
     pairs: list[tuple[Finding, str | None]] = []
     for outcome in outcomes:
         if outcome.problem is not None:
-            _record_problem(result, outcome.problem)
+            record_problem(result, outcome.problem)
             continue
         result.files += 1
         result.bytes += outcome.size
         dropped.update(dict(outcome.dropped))
         pairs.extend((to_finding(hit, rules, outcome.path, outcome.blob), hit.marker) for hit in outcome.hits)
-    result.findings = sorted(suppressor.mark(pairs), key=_order)
+    result.findings = sorted(suppressor.mark(pairs), key=finding_order)
     result.skipped.sort(key=lambda s: s.path)
     result.errors.sort(key=lambda e: e.path)
     result.dropped = dict(sorted(dropped.items()))
@@ -271,5 +273,6 @@ def to_finding(hit: Hit, rules: RuleSet, path: str, blob: str | None) -> Finding
     )
 
 
-def _order(finding: Finding) -> tuple[str, int, int, str]:
+def finding_order(finding: Finding) -> tuple[str, int, int, str]:
+    """Reports list findings by path, then position, then rule."""
     return (finding.path, finding.line, finding.column, finding.rule_id)
