@@ -76,3 +76,18 @@ def test_hook_passes_a_clean_change(hook_repo, tmp_path, cache_dir):
     out = result.stdout.decode()
     assert result.returncode == 0, out + result.stderr.decode()
     assert "leakscan (secrets in staged changes)" in out and "Passed" in out
+
+
+def test_push_hook_blocks_pushed_commits_with_a_secret(hook_repo, tmp_path, cache_dir):
+    repo = new_repo(tmp_path / "repo")
+    base = commit(repo, "start", {"app.py": "DEBUG = True\n"})
+    token = github_token(53)
+    commit(repo, "token", {"deploy.sh": f"export TOKEN={token}\n"})
+    tip = commit(repo, "token removed", {"deploy.sh": "export TOKEN=$TOKEN\n"})
+    args = ("--hook-stage", "pre-push", "--from-ref", base, "--to-ref", tip)
+    result = try_repo(hook_repo, repo, "leakscan-push", cache_dir, *args)
+    out = result.stdout.decode()
+    assert result.returncode == 1, out + result.stderr.decode()
+    assert "leakscan (secrets in pushed commits)" in out and "Failed" in out
+    assert f"export TOKEN={token[:4]}…{token[-2:]}" in out
+    assert token not in out

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +196,22 @@ def test_hook_never_waits_for_a_hyperscan_compile(run, tmp_path):
     second = run("git", "--staged", "--format", "json", cwd=repo, env=env)
     assert json.loads(second.stdout)["tool"]["engine"] == "hyperscan"
     assert places(json.loads(first.stdout)) == places(json.loads(second.stdout)) == [("a.py", 1, 6, RULE)]
+
+
+def test_the_hook_imports_only_what_it_needs(run, tmp_path, cache_dir):
+    repo = new_repo(tmp_path / "repo")
+    write(repo, "a.py", "x = 1\n")
+    git(repo, "add", "-A")
+    assert run("git", "--staged", cwd=repo).returncode == 0  # warm the rule cache
+    probe = (
+        "import sys\n"
+        "from leakscan.cli import main\n"
+        "sys.argv = ['leakscan', 'git', '--staged']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "LEAKSCAN_CACHE_DIR": str(cache_dir)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, env=env, capture_output=True, check=True)
+    loaded = set(done.stderr.decode().split())
+    heavy = {"requests", "git", "dask", "multiprocessing", "concurrent.futures", "yaml", "regex", "tomllib"}
+    assert loaded & heavy == set()
