@@ -44,6 +44,17 @@ def fake_github_token(seed: int) -> str:
     return "ghp_" + body + tail.rjust(6, "0")
 
 
+def leakscan_package() -> str:
+    """The folder of the leakscan package that the benchmark runs."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import leakscan, os; print(os.path.dirname(leakscan.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **GIT_ENV}
@@ -70,12 +81,13 @@ def stage_ten_files(repo: Path) -> None:
     git(repo, "add", "-A")
 
 
-def commands(repo: Path) -> dict[str, list[str]]:
+def commands(repo: Path, rules: list[str]) -> dict[str, list[str]]:
     """The floors and each tool's staged-scan command, as a hook runs it."""
+    extra = [arg for path in rules for arg in ("--rules", path)]
     tools = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "git diff --cached": ["git", "-C", str(repo), "diff", "--cached", "--raw", "-p", "-z", "-U0", "-M"],
-        "leakscan": [*leakscan(), "git", "--staged", "--no-progress"],
+        "leakscan": [*leakscan(), "git", "--staged", "--no-progress", *extra],
     }
     gitleaks = peer("gitleaks")
     if gitleaks:
@@ -106,9 +118,22 @@ def time_turns(tools: dict[str, list[str]], repeat: int, repo: Path, env: dict[s
     return {tool: median(values) for tool, values in seconds.items()}
 
 
-def import_breakdown(repo: Path, env: dict[str, str], top: int = 12) -> list[tuple[str, float]]:
+def import_breakdown(
+    repo: Path, env: dict[str, str], rules: list[str], top: int = 12
+) -> list[tuple[str, float]]:
     """leakscan's top-level imports by cumulative milliseconds (importtime inflates them a little)."""
-    command = [sys.executable, "-X", "importtime", "-m", "leakscan", "git", "--staged", "--no-progress"]
+    extra = [arg for path in rules for arg in ("--rules", path)]
+    command = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-m",
+        "leakscan",
+        "git",
+        "--staged",
+        "--no-progress",
+        *extra,
+    ]
     done = subprocess.run(command, cwd=repo, env={**os.environ, **env}, capture_output=True, text=True)
     rows = []
     for line in done.stderr.splitlines():
@@ -133,11 +158,11 @@ def report(name: str, rows: dict[str, float], found: dict[str, int]) -> None:
         print(f"  {tool:<20} {seconds:>9.3f} {found.get(tool, '')!s:>9} {ratio:>12}")
 
 
-def run_scenario(stage: Callable[[Path], None], repo: Path, tmp: Path, repeat: int) -> None:
+def run_scenario(stage: Callable[[Path], None], repo: Path, tmp: Path, repeat: int, rules: list[str]) -> None:
     git(repo, "reset", "-q", "--hard")
     stage(repo)
     env = {"LEAKSCAN_CACHE_DIR": str(tmp / "cache")}
-    tools = commands(repo)
+    tools = commands(repo, rules)
     cold = cold_run(repo, tools["leakscan"], tmp)
     found = {t: findings(repo, t, tools[t], env, tmp) for t in ("leakscan", "gitleaks") if t in tools}
     report(stage.__doc__ or stage.__name__, time_turns(tools, repeat, repo, env), found)
@@ -149,19 +174,31 @@ def main() -> None:
     parser.add_argument("--mirror", default=DEFAULT_MIRROR)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--smoke", action="store_true", help="three runs each")
+    parser.add_argument(
+        "--rules", action="append", default=[], help="more rule files for leakscan (e.g. a larger catalogue)"
+    )
     args = parser.parse_args()
     repeat = 3 if args.smoke else args.repeat
+    # pip compiles an installed package's bytecode; a checkout whose environment forbids writing it
+    # would recompile every module on every run (~25 ms) and measure that instead of leakscan.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(leakscan_package()))], check=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         repo = tmp / "repo"
         subprocess.run(["git", "clone", "-q", args.mirror, str(repo)], check=True)
         head = git(repo, "rev-parse", "--short", "HEAD").strip()
-        print(f"clone of {args.mirror} at {head}; medians of {repeat} runs")
+        rules = subprocess.run(
+            [*leakscan(), "rules", "list", *(a for r in args.rules for a in ("--rules", r))],
+            capture_output=True,
+        )
+        count = rules.stderr.decode().strip().splitlines()[-1]
+        print(f"clone of {args.mirror} at {head}; leakscan with {count}; medians of {repeat} runs")
         for stage in (stage_small, stage_ten_files):
-            run_scenario(stage, repo, tmp, repeat)
+            run_scenario(stage, repo, tmp, repeat, args.rules)
         print("\nleakscan start-up, top-level imports (ms, cumulative, under -X importtime):")
         env = {"LEAKSCAN_CACHE_DIR": str(tmp / "cache")}
-        for module, ms in import_breakdown(repo, env):
+        for module, ms in import_breakdown(repo, env, args.rules):
             print(f"  {module:<40} {ms:>7.1f}")
 
 
