@@ -211,7 +211,8 @@ def git_history(
             "--include-unreachable scans the whole object store; it takes no --range/--branch/--since"
         )
     selection = Selection((rev_range,) if rev_range else branches, since, include_unreachable)
-    return run_git_scan(repo, HistoryOptions(selection, recurse_submodules, all_commits), settings)
+    option = "--range" if rev_range else "--branch"
+    return run_git_scan(repo, HistoryOptions(selection, recurse_submodules, all_commits, option), settings)
 
 
 @main.group()
