@@ -7,23 +7,12 @@ load (other CPU, truncated write, other version) is simply recompiled and replac
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from leakscan.cache import read_cached, write_cached
 from leakscan.rules import RuleSet
 
 _MAGIC = b"leakscan-hsdb-1\n"
-
-
-def cache_dir() -> Path:
-    """$LEAKSCAN_CACHE_DIR, else $XDG_CACHE_HOME/leakscan, else ~/.cache/leakscan."""
-    explicit = os.environ.get("LEAKSCAN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "leakscan"
 
 
 def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
@@ -31,12 +20,12 @@ def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
     import hyperscan
 
     version = getattr(hyperscan, "__version__", "unknown")
-    path = cache_dir() / f"hs-{rules.digest[:32]}-{version}.db"
-    cached = _load(path)
+    name = f"hs-{rules.digest[:32]}-{version}.db"
+    cached = _load(read_cached(name))
     if cached is not None:
         return cached
     database, fallback = compile_database(rules)
-    _store(path, database, fallback)
+    write_cached(name, _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database))
     return database, fallback
 
 
@@ -69,32 +58,16 @@ def compile_database(rules: RuleSet) -> tuple[Any, list[int]]:
     return database, fallback
 
 
-def _load(path: Path) -> tuple[Any, list[int]] | None:
+def _load(raw: bytes | None) -> tuple[Any, list[int]] | None:
     import hyperscan
 
+    if raw is None or not raw.startswith(_MAGIC):
+        return None
     try:
-        raw = path.read_bytes()
-        if not raw.startswith(_MAGIC):
-            return None
         header_end = raw.index(b"\n", len(_MAGIC))
         fallback = json.loads(raw[len(_MAGIC) : header_end])
         database = hyperscan.loadb(raw[header_end + 1 :], hyperscan.HS_MODE_BLOCK)
         hyperscan.Scratch(database)  # proves the database is usable on this CPU
         return database, list(fallback)
-    except (OSError, ValueError, hyperscan.error):
+    except (ValueError, hyperscan.error):
         return None
-
-
-def _store(path: Path, database: Any, fallback: list[int]) -> None:
-    """Write atomically; a cache that cannot be written only costs the next start-up a compile."""
-    import hyperscan
-
-    payload = _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass

@@ -73,8 +73,8 @@ def _walk_dir(
                 continue
             path = os.path.normpath(entry.path)
             outcome = _classify(entry, path, roots, walked, max_size)
-            if outcome == "dir":
-                subdirs.append(entry.path)
+            if isinstance(outcome, str):
+                subdirs.append(outcome)
             elif outcome is not None:
                 yield outcome
         stack.extend(reversed(subdirs))
@@ -83,6 +83,7 @@ def _walk_dir(
 def _classify(
     entry: os.DirEntry[str], path: str, roots: list[str], walked: set[tuple[int, int]], max_size: int
 ) -> FileEntry | Skipped | ScanError | str | None:
+    """A file to scan, a reason to leave it out, a folder (its path) to descend into, or None."""
     try:
         info = entry.stat(follow_symlinks=True)
     except FileNotFoundError:
@@ -92,7 +93,7 @@ def _classify(
     if stat.S_ISDIR(info.st_mode):
         if entry.is_symlink() and (info.st_dev, info.st_ino) in walked:
             return Skipped(path, "symlink to a directory already scanned")
-        return "dir"
+        return entry.path
     if entry.is_symlink() and _inside(os.path.realpath(entry.path), roots):
         return None  # the target itself is scanned at its own path
     return _entry(entry.path, path, info, max_size)

@@ -1,0 +1,131 @@
+"""Both engines give identical findings: on every built-in rule's examples laid out as a tree, on
+patterns Hyperscan can only prefilter or cannot compile at all, and on real third-party text."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from leakscan.rules import load_rules
+
+TRICKY_RULES = r"""
+provider: tricky
+rules:
+  - id: tricky-lookbehind
+    name: value after a marker (lookbehind; Hyperscan prefilters it)
+    severity: low
+    pattern: '(?<=TRICKY_KEY=)([A-Z0-9]{12})\b'
+    keywords: [tricky_key=]
+    examples: [{text: 'TRICKY_KEY=AB12CD34EF56', secret: AB12CD34EF56}]
+  - id: tricky-conditional
+    name: quoted or bare value (a conditional group Hyperscan cannot compile)
+    severity: low
+    pattern: '\bcondkey:(")?(?P<secret>c0nd[a-z]{8})(?(1)")'
+    keywords: ['condkey:']
+    examples:
+      - {text: 'condkey:"c0ndabcdefgh"', secret: c0ndabcdefgh}
+      - {text: 'condkey:c0ndhgfedcba', secret: c0ndhgfedcba}
+  - id: tricky-caseless-backref
+    name: same delimiter on both sides, any case
+    severity: low
+    pattern: '(?i)\bbackref\s*=\s*([''"])(?P<secret>[a-z0-9]{10})\1'
+    keywords: [backref]
+    examples: [{text: "BackRef = 'q1w2e3r4t5'", secret: q1w2e3r4t5}]
+  - id: tricky-multiline
+    name: a block over several lines
+    severity: low
+    pattern: '-----BEGIN TRICKY-----\r?\n(?P<secret>(?:[A-Za-z0-9+/]{8,64}\r?\n){2,20})-----END TRICKY-----'
+    keywords: ['-----BEGIN TRICKY']
+    examples:
+      - text: "-----BEGIN TRICKY-----\nQUJDREVGR0hJSktM\nTU5PUFFSU1RVVldY\n-----END TRICKY-----\n"
+        secret: "QUJDREVGR0hJSktM\nTU5PUFFSU1RVVldY\n"
+"""
+
+
+def lay_out_examples(root: Path) -> list[tuple[str, str, str]]:
+    """Every built-in rule's examples as files; returns (path, rule id, secret) expected."""
+    expected = []
+    for rule in load_rules().rules:
+        for kind, examples in (("pos", rule.examples), ("neg", rule.negative_examples)):
+            for n, example in enumerate(examples):
+                folder = root / kind / rule.id / str(n)
+                relative = example.path or "example.txt"
+                target = folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(f"# leading line\n{example.text}\n# trailing line\n")
+                if kind == "pos":
+                    expected.append((str(target.relative_to(root)), rule.id, example.secret))
+    return expected
+
+
+def scan_json(run, target: str, engine: str, *extra: str, cwd: Path | None = None) -> dict:
+    proc = run(
+        "scan",
+        target,
+        "--format",
+        "json",
+        "--show-secrets",
+        "--engine",
+        engine,
+        "--jobs",
+        "1",
+        *extra,
+        cwd=cwd,
+    )
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def test_labelled_tree_identical_on_both_engines(run, tmp_path: Path) -> None:
+    pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
+    expected = lay_out_examples(tmp_path)
+    by_engine = {e: scan_json(run, ".", e, cwd=tmp_path)["findings"] for e in ("hyperscan", "regex")}
+    assert by_engine["hyperscan"] == by_engine["regex"]
+    found = {(f["path"], f["rule_id"], f["secret"]) for f in by_engine["regex"]}
+    missing = [e for e in expected if e not in found]
+    assert missing == []
+    negatives = {
+        (f["path"].split(os.sep)[1], f["rule_id"]) for f in by_engine["regex"] if f["path"].startswith("neg")
+    }
+    assert {rule_id for folder, rule_id in negatives if folder == rule_id} == set()
+
+
+def test_patterns_hyperscan_cannot_hold_fall_back_to_keywords(run, tmp_path: Path, engine: str) -> None:
+    rules = tmp_path / "tricky.yml"
+    rules.write_text(TRICKY_RULES)
+    assert run("rules", "test", str(rules), "--engine", engine).returncode == 0
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / "a.txt").write_text("x TRICKY_KEY=ZZ99YY88XX77\ncondkey:c0ndqwertyui\nBACKREF='a1b2c3d4e5'\n")
+    found = scan_json(run, str(target), engine, "--rules", str(rules))["findings"]
+    assert [(f["rule_id"], f["line"], f["secret"]) for f in found] == [
+        ("tricky-lookbehind", 1, "ZZ99YY88XX77"),
+        ("tricky-conditional", 2, "c0ndqwertyui"),
+        ("tricky-caseless-backref", 3, "a1b2c3d4e5"),
+    ]
+
+
+def test_real_text_identical_on_both_engines(run, tmp_path: Path) -> None:
+    pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
+    for package in (click, yaml):
+        folder = str(Path(package.__file__).parent)
+        results = [scan_json(run, folder, e) for e in ("hyperscan", "regex")]
+        assert results[0]["findings"] == results[1]["findings"]
+        assert results[0]["scan"]["files"] == results[1]["scan"]["files"] > 5
+
+
+def test_compiled_database_is_cached_and_a_bad_cache_is_rebuilt(run, tmp_path: Path, cache_dir: Path) -> None:
+    pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
+    cache = tmp_path / "cache"
+    (tmp_path / "a.txt").write_text("nothing")
+    env = {"LEAKSCAN_CACHE_DIR": str(cache)}
+    assert run("scan", str(tmp_path / "a.txt"), "--engine", "hyperscan", env=env).returncode == 0
+    [db] = cache.glob("hs-*.db")
+    db.write_bytes(b"garbage")
+    assert run("scan", str(tmp_path / "a.txt"), "--engine", "hyperscan", env=env).returncode == 0
+    assert db.read_bytes().startswith(b"leakscan-hsdb-1\n")
