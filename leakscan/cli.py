@@ -131,11 +131,11 @@ _SHARED_NAMES = (
 )
 
 
-def _scan_options(command: Callable[..., int]) -> Callable[..., int]:
+def _scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options every scanning command shares; the command receives them as `settings`."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> int:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         from leakscan.commands import ReportOptions, ScanSettings
 
         shared = {name: kwargs.pop(name) for name in _SHARED_NAMES}

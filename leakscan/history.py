@@ -298,7 +298,7 @@ def _findings(
         i.commit for paths in placements.values() for group in paths.values() for i in group if i.commit
     }
     described = describe_commits(repo, wanted)
-    pairs = []
+    pairs: list[tuple[Finding, bool]] = []
     for blob in found:
         for path, group in placements[blob.oid].items():
             commits = [described[i.commit] for i in group if i.commit]

@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from gitrepo import GitRepo, git
 from tokens import github_token
 
