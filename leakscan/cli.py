@@ -147,7 +147,7 @@ def _settings_options(command: Callable[..., Any], report: bool) -> Callable[...
     """The scan options (and with `report`, the report options), gathered into `settings`."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> int:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         from leakscan.commands import ReportOptions, ScanSettings
 
         shared = {name: kwargs.pop(name) for name in _SCAN_NAMES}
@@ -257,7 +257,8 @@ def _history_options(
             "--include-unreachable scans the whole object store; it takes no --range/--branch/--since"
         )
     selection = Selection((rev_range,) if rev_range else branches, since, include_unreachable)
-    return HistoryOptions(selection, recurse_submodules, all_commits)
+    option = "--range" if rev_range else "--branch"
+    return HistoryOptions(selection, recurse_submodules, all_commits, option)
 
 
 @main.group("baseline")

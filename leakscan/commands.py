@@ -102,7 +102,9 @@ def run_push_scan(repo_path: str, history: HistoryOptions, settings: ScanSetting
         click.echo("leakscan: the push sends no commits; nothing to scan", err=True)
         return ExitCode.CLEAN
     selection = replace(history.selection, revisions=revisions)
-    return run_git_scan(repo_path, replace(history, selection=selection), settings)
+    return run_git_scan(
+        repo_path, replace(history, selection=selection, revision_option="--pre-push"), settings
+    )
 
 
 def run_staged_scan(repo: str, settings: ScanSettings) -> int:

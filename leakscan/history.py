@@ -23,7 +23,7 @@ from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import RuleSet
 from leakscan.scan import ScanOptions, finding_order, new_result, record_problem, to_finding
-from leakscan.sources.git.log import GITLINK, HistoryLog, Selection
+from leakscan.sources.git.log import GITLINK, HistoryLog, Selection, check_revisions
 from leakscan.sources.git.objects import (
     Unread,
     close_readers,
@@ -50,6 +50,7 @@ class HistoryOptions:
     selection: Selection = Selection()
     recurse_submodules: bool = False
     all_commits: bool = False  # one finding per introducing commit, not only the earliest
+    revision_option: str = "--branch"  # how the user named the revisions, for error messages
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def scan_history(
     repo: Repository, rules: RuleSet, options: ScanOptions, history: HistoryOptions, config: Config
 ) -> ScanResult:
     """Scan the selected history of `repo` (and of its checked-out submodules if asked)."""
+    check_revisions(repo, history.selection, history.revision_option)
     result = new_result(repo.root, "git", rules, options)
     started = time.monotonic()
     pairs = _scan_repository(repo, "", rules, options, history, result)

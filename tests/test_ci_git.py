@@ -14,8 +14,18 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
-from gitrepo import GIT_ENV, commit, git, new_repo, write
+from gitrepo import GitRepo, git
 from tokens import github_token
+
+# git run directly (hooks, pushes): a fixed identity and no user or system config.
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+}
 
 RULE = "github-pat-classic"
 
@@ -27,11 +37,12 @@ def sha256(text: str) -> str:
 @pytest.fixture
 def history(tmp_path: Path) -> tuple[Path, list[str]]:
     """main: c0 (clean), c1 (a known token in app.py), c2 (clean edit), c3 (a new token in new.py)."""
-    repo = new_repo(tmp_path / "repo")
-    ids = [commit(repo, "c0", {"README.md": "hello\n"})]
-    ids.append(commit(repo, "c1", {"app.py": f'TOKEN = "{github_token(61)}"\n'}))
-    ids.append(commit(repo, "c2", {"README.md": "hello again\n"}))
-    ids.append(commit(repo, "c3", {"new.py": f'NEW = "{github_token(62)}"\n'}))
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    ids = [g.commit("c0", {"README.md": "hello\n"})]
+    ids.append(g.commit("c1", {"app.py": f'TOKEN = "{github_token(61)}"\n'}))
+    ids.append(g.commit("c2", {"README.md": "hello again\n"}))
+    ids.append(g.commit("c3", {"new.py": f'NEW = "{github_token(62)}"\n'}))
     return repo, ids
 
 
@@ -119,7 +130,7 @@ def test_sarif_of_a_history_scan(run, history):
     assert location["artifactLocation"] == {"uri": "new.py", "uriBaseId": "%SRCROOT%"}
     assert (location["region"]["startLine"], location["region"]["startColumn"]) == (1, 8)
     assert found["properties"]["commit"] == ids[3]
-    assert found["properties"]["author"] == "Test Dev"
+    assert found["properties"]["author"] == "Ada Lovelace"
     identity = f"{RULE}:{sha256(github_token(62))}:new.py"
     assert found["partialFingerprints"] == {"leakscan/identity/v1": sha256(identity)}
 
@@ -136,42 +147,45 @@ def git_run(repo: Path, *args: str, cache_dir: Path) -> subprocess.CompletedProc
 
 
 def test_commit_hook_sees_what_commit_a_stages(tmp_path, cache_dir):
-    repo = new_repo(tmp_path / "repo")
-    start = commit(repo, "start", {"app.py": "DEBUG = True\n"})
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    start = g.commit("start", {"app.py": "DEBUG = True\n"})
     install_hook(repo, "pre-commit", "git --staged")
     token = github_token(63)
-    write(repo, "app.py", f'DEBUG = True\nTOKEN = "{token}"\n')  # modified, not staged
+    g.write({"app.py": f'DEBUG = True\nTOKEN = "{token}"\n'})  # modified, not staged
     blocked = git_run(repo, "commit", "-a", "-m", "add token", cache_dir=cache_dir)
     assert blocked.returncode != 0
     out = blocked.stdout.decode() + blocked.stderr.decode()
     assert f"  2:10  critical  {RULE}  {token[:4]}…{token[-2:]}" in out
     assert token not in out
     assert git(repo, "rev-parse", "HEAD") == start
-    write(repo, "app.py", f'DEBUG = True\nTOKEN = "{token}"  # leakscan:allow\n')
+    g.write({"app.py": f'DEBUG = True\nTOKEN = "{token}"  # leakscan:allow\n'})
     assert git_run(repo, "commit", "-a", "-m", "allowed", cache_dir=cache_dir).returncode == 0
 
 
 @pytest.fixture
-def pushing(tmp_path: Path) -> tuple[Path, Path]:
+def pushing(tmp_path: Path) -> tuple[GitRepo, Path]:
     """A clone with a pre-push hook, and its bare remote holding main with an old token."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "old token", {"old.py": f'OLD = "{github_token(64)}"\n'})
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("old token", {"old.py": f'OLD = "{github_token(64)}"\n'})
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "origin", "main")
     install_hook(repo, "pre-push", "git --pre-push")
-    return repo, remote
+    return g, remote
 
 
 def test_pre_push_blocks_new_secrets_only(pushing, cache_dir):
-    repo, remote = pushing
-    commit(repo, "clean", {"README.md": "hello\n"})
+    g, remote = pushing
+    repo = g.path
+    g.commit("clean", {"README.md": "hello\n"})
     clean = git_run(repo, "push", "-q", "origin", "main", cache_dir=cache_dir)
     assert clean.returncode == 0, clean.stderr  # the old token is already on the remote
     token = github_token(65)
-    commit(repo, "token", {"new.py": f'NEW = "{token}"\n'})
-    commit(repo, "removed again", {"new.py": "NEW = None\n"})
+    g.commit("token", {"new.py": f'NEW = "{token}"\n'})
+    g.commit("removed again", {"new.py": "NEW = None\n"})
     blocked = git_run(repo, "push", "origin", "main", cache_dir=cache_dir)
     assert blocked.returncode != 0
     assert f'NEW = "{token[:4]}…{token[-2:]}"' in blocked.stdout.decode() + blocked.stderr.decode()
@@ -179,12 +193,13 @@ def test_pre_push_blocks_new_secrets_only(pushing, cache_dir):
 
 
 def test_pre_push_of_a_new_branch(pushing, cache_dir):
-    repo, remote = pushing
+    g, remote = pushing
+    repo = g.path
     git(repo, "checkout", "-q", "-b", "feature")
-    commit(repo, "feature", {"feature.py": "x = 1\n"})
+    g.commit("feature", {"feature.py": "x = 1\n"})
     assert git_run(repo, "push", "-q", "origin", "feature", cache_dir=cache_dir).returncode == 0
     git(repo, "checkout", "-q", "-b", "leaky")
-    commit(repo, "leaky", {"leak.py": f'T = "{github_token(66)}"\n'})
+    g.commit("leaky", {"leak.py": f'T = "{github_token(66)}"\n'})
     blocked = git_run(repo, "push", "origin", "leaky", cache_dir=cache_dir)
     assert blocked.returncode != 0
     assert "leak.py" in blocked.stdout.decode() + blocked.stderr.decode()

@@ -16,8 +16,18 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from gitrepo import GIT_ENV, commit, git, new_repo, write
+from gitrepo import GitRepo, git
 from tokens import github_token
+
+# git run directly (hooks, pushes): a fixed identity and no user or system config.
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+}
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache", "build", "dist", "out"
@@ -29,7 +39,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's files as one commit: what a user's pre-commit would clone."""
     snapshot = tmp_path_factory.mktemp("hook-repo") / "leakscan"
     shutil.copytree(REPO, snapshot, ignore=_NOT_SOURCE)
-    commit(new_repo(snapshot), "snapshot")
+    GitRepo(snapshot).commit("snapshot")
     return snapshot
 
 
@@ -53,10 +63,11 @@ def try_repo(
 
 
 def test_hook_blocks_a_staged_secret(hook_repo, tmp_path, cache_dir):
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "start", {"app.py": "DEBUG = True\n"})
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("start", {"app.py": "DEBUG = True\n"})
     token = github_token(51)
-    write(repo, "app.py", f'DEBUG = True\nTOKEN = "{token}"\n')
+    g.write({"app.py": f'DEBUG = True\nTOKEN = "{token}"\n'})
     git(repo, "add", "app.py")
     result = try_repo(hook_repo, repo, "leakscan", cache_dir)
     out = result.stdout.decode()
@@ -68,9 +79,10 @@ def test_hook_blocks_a_staged_secret(hook_repo, tmp_path, cache_dir):
 
 
 def test_hook_passes_a_clean_change(hook_repo, tmp_path, cache_dir):
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "start", {"app.py": f'TOKEN = "{github_token(52)}"  # committed before the hook\n'})
-    write(repo, "app.py", f'TOKEN = "{github_token(52)}"  # committed before the hook\nDEBUG = False\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("start", {"app.py": f'TOKEN = "{github_token(52)}"  # committed before the hook\n'})
+    g.write({"app.py": f'TOKEN = "{github_token(52)}"  # committed before the hook\nDEBUG = False\n'})
     git(repo, "add", "app.py")
     result = try_repo(hook_repo, repo, "leakscan", cache_dir)
     out = result.stdout.decode()
@@ -79,11 +91,12 @@ def test_hook_passes_a_clean_change(hook_repo, tmp_path, cache_dir):
 
 
 def test_push_hook_blocks_pushed_commits_with_a_secret(hook_repo, tmp_path, cache_dir):
-    repo = new_repo(tmp_path / "repo")
-    base = commit(repo, "start", {"app.py": "DEBUG = True\n"})
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    base = g.commit("start", {"app.py": "DEBUG = True\n"})
     token = github_token(53)
-    commit(repo, "token", {"deploy.sh": f"export TOKEN={token}\n"})
-    tip = commit(repo, "token removed", {"deploy.sh": "export TOKEN=$TOKEN\n"})
+    g.commit("token", {"deploy.sh": f"export TOKEN={token}\n"})
+    tip = g.commit("token removed", {"deploy.sh": "export TOKEN=$TOKEN\n"})
     args = ("--hook-stage", "pre-push", "--from-ref", base, "--to-ref", tip)
     result = try_repo(hook_repo, repo, "leakscan-push", cache_dir, *args)
     out = result.stdout.decode()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitrepo import commit, git, new_repo, write
+from gitrepo import GitRepo, git
 from tokens import github_token
 
 RULE = "github-pat-classic"
@@ -27,8 +27,9 @@ def places(report: dict) -> list[tuple[str, int, int, str]]:
 
 
 def test_first_commit_without_head(run, tmp_path, engine):
-    repo = new_repo(tmp_path / "repo")
-    write(repo, "app/settings.py", f'DEBUG = True\nTOKEN = "{github_token(31)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.write({"app/settings.py": f'DEBUG = True\nTOKEN = "{github_token(31)}"\n'})
     git(repo, "add", "-A")
     code, report = staged(run, repo, "--engine", engine)
     assert code == 1
@@ -38,20 +39,19 @@ def test_first_commit_without_head(run, tmp_path, engine):
 
 
 def test_only_added_lines_of_the_staged_content(run, tmp_path, engine):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     old = github_token(32)
-    commit(repo, "old secret", {"config.py": f'A = 1\nOLD = "{old}"\nB = 2\n'})
+    g.commit("old secret", {"config.py": f'A = 1\nOLD = "{old}"\nB = 2\n'})
     new = github_token(33)
     # Staged: two lines inserted above the old secret, a new secret on line 6.
-    write(repo, "config.py", f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\n')
+    g.write({"config.py": f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\n'})
     git(repo, "add", "config.py")
     # Not staged: another secret in the working tree only.
-    write(
-        repo,
-        "config.py",
-        f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\nX = "{github_token(34)}"\n',
+    g.write(
+        {"config.py": f'# header\n\nA = 1\nOLD = "{old}"\nB = 2\nNEW = "{new}"\nX = "{github_token(34)}"\n'}
     )
-    write(repo, "untracked.py", f'U = "{github_token(35)}"\n')
+    g.write({"untracked.py": f'U = "{github_token(35)}"\n'})
     code, report = staged(run, repo, "--engine", engine)
     assert code == 1
     assert places(report) == [("config.py", 6, 8, RULE)]
@@ -59,67 +59,73 @@ def test_only_added_lines_of_the_staged_content(run, tmp_path, engine):
 
 
 def test_staged_content_not_the_working_tree(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "start", {"a.py": "x = 1\n"})
-    write(repo, "a.py", f'x = 1\nT = "{github_token(36)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("start", {"a.py": "x = 1\n"})
+    g.write({"a.py": f'x = 1\nT = "{github_token(36)}"\n'})
     git(repo, "add", "a.py")
-    write(repo, "a.py", "x = 1\n")  # cleaned in the working tree, but not staged
+    g.write({"a.py": "x = 1\n"})  # cleaned in the working tree, but not staged
     code, report = staged(run, repo)
     assert (code, places(report)) == (1, [("a.py", 2, 6, RULE)])
 
 
 def test_deletions_and_removed_lines_are_clean(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     token = github_token(37)
-    commit(repo, "secrets", {"gone.py": f'T = "{token}"\n', "kept.py": f'A = 1\nT = "{token}"\nB = 2\n'})
+    g.commit("secrets", {"gone.py": f'T = "{token}"\n', "kept.py": f'A = 1\nT = "{token}"\nB = 2\n'})
     git(repo, "rm", "-q", "gone.py")
-    write(repo, "kept.py", f'T = "{token}"\nB = 2\n')  # a line removed above the old secret
+    g.write({"kept.py": f'T = "{token}"\nB = 2\n'})  # a line removed above the old secret
     git(repo, "add", "kept.py")
     code, report = staged(run, repo)
     assert (code, places(report)) == (0, [])
 
 
 def test_renames(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     token = github_token(38)
     body = "".join(f"line {n}\n" for n in range(20))
-    commit(repo, "start", {"old.py": f'T = "{token}"\n{body}', "other.py": f"{body}"})
+    g.commit("start", {"old.py": f'T = "{token}"\n{body}', "other.py": f"{body}"})
     git(repo, "mv", "old.py", "new.py")  # a pure rename adds nothing
     new = github_token(39)
     (repo / "moved").mkdir()
     git(repo, "mv", "other.py", "moved/other.py")
-    write(repo, "moved/other.py", f'{body}N = "{new}"\n')  # a rename with an added line
+    g.write({"moved/other.py": f'{body}N = "{new}"\n'})  # a rename with an added line
     git(repo, "add", "-A")
     code, report = staged(run, repo)
     assert (code, places(report)) == (1, [("moved/other.py", 21, 6, RULE)])
 
 
 def test_binary_files(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     old, new = github_token(40), github_token(41)
-    write(repo, "blob.bin", b"\x00\x01" + old.encode() + b"\x00\n")
+    g.write({"blob.bin": b"\x00\x01" + old.encode() + b"\x00\n"})
     git(repo, "add", "-A")
     code, report = staged(run, repo)
     assert (code, places(report)) == (1, [("blob.bin", 1, 3, RULE)])
-    commit(repo, "binary")
-    write(repo, "blob.bin", b"\x00\x01" + old.encode() + b"\x00\n\x00" + new.encode() + b"\n")
+    g.commit("binary")
+    g.write({"blob.bin": b"\x00\x01" + old.encode() + b"\x00\n\x00" + new.encode() + b"\n"})
     git(repo, "add", "-A")
     code, report = staged(run, repo)
     assert (code, places(report)) == (1, [("blob.bin", 2, 2, RULE)])  # the old secret is not new
 
 
 def test_odd_names_and_subdirectory(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "start", {"docs/readme.md": "hi\n"})
-    write(repo, "dir with space/naïve ✓.py", f'T = "{github_token(42)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("start", {"docs/readme.md": "hi\n"})
+    g.write({"dir with space/naïve ✓.py": f'T = "{github_token(42)}"\n'})
     git(repo, "add", "-A")
     code, report = staged(run, repo, cwd=repo / "docs")
     assert (code, places(report)) == (1, [("dir with space/naïve ✓.py", 1, 6, RULE)])
 
 
 def test_submodule_change_is_noted(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, "start", {"a.py": "x = 1\n"})
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.commit("start", {"a.py": "x = 1\n"})
     git(repo, "update-index", "--add", "--cacheinfo", f"160000,{git(repo, 'rev-parse', 'HEAD')},vendor/lib")
     code, report = staged(run, repo)
     assert (code, places(report)) == (0, [])
@@ -127,9 +133,10 @@ def test_submodule_change_is_noted(run, tmp_path):
 
 
 def test_a_blocked_commit_says_what_and_how_to_allow(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     token = github_token(43)
-    write(repo, "deploy.sh", f"#!/bin/sh\nexport GITHUB_TOKEN={token}\n")
+    g.write({"deploy.sh": f"#!/bin/sh\nexport GITHUB_TOKEN={token}\n"})
     git(repo, "add", "-A")
     result = run("git", "--staged", cwd=repo)
     assert result.returncode == 1
@@ -145,9 +152,10 @@ def test_a_blocked_commit_says_what_and_how_to_allow(run, tmp_path):
 
 
 def test_allow_marker_and_baseline(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
-    write(repo, "a.py", f'T = "{github_token(44)}"  # leakscan:allow\n')
-    write(repo, "b.py", f'T = "{github_token(45)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.write({"a.py": f'T = "{github_token(44)}"  # leakscan:allow\n'})
+    g.write({"b.py": f'T = "{github_token(45)}"\n'})
     git(repo, "add", "-A")
     code, report = staged(run, repo)
     assert (code, places(report)) == (1, [("b.py", 1, 6, RULE)])
@@ -158,7 +166,8 @@ def test_allow_marker_and_baseline(run, tmp_path):
 
 
 def test_nothing_staged(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
     result = run("git", "--staged", cwd=repo)
     assert result.returncode == 0
     assert result.stdout.decode().startswith("No leaks found; scanned 0 files")
@@ -171,9 +180,10 @@ def test_not_a_repository(run, tmp_path):
 
 
 def test_oversized_staged_file_is_listed(run, tmp_path):
-    repo = new_repo(tmp_path / "repo")
-    write(repo, "big.txt", "x" * 200 + f'\nT = "{github_token(46)}"\n')
-    write(repo, "small.txt", f'T = "{github_token(47)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.write({"big.txt": "x" * 200 + f'\nT = "{github_token(46)}"\n'})
+    g.write({"small.txt": f'T = "{github_token(47)}"\n'})
     git(repo, "add", "-A")
     result = run("git", "--staged", "--max-file-size", "100", "--format", "json", cwd=repo)
     assert result.returncode == 1
@@ -186,8 +196,9 @@ def test_oversized_staged_file_is_listed(run, tmp_path):
 
 def test_hook_never_waits_for_a_hyperscan_compile(run, tmp_path):
     pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
-    repo = new_repo(tmp_path / "repo")
-    write(repo, "a.py", f'T = "{github_token(48)}"\n')
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.write({"a.py": f'T = "{github_token(48)}"\n'})
     git(repo, "add", "-A")
     env = {"LEAKSCAN_CACHE_DIR": str(tmp_path / "empty-cache")}
     first = run("git", "--staged", "--format", "json", cwd=repo, env=env)
@@ -199,8 +210,9 @@ def test_hook_never_waits_for_a_hyperscan_compile(run, tmp_path):
 
 
 def test_the_hook_imports_only_what_it_needs(run, tmp_path, cache_dir):
-    repo = new_repo(tmp_path / "repo")
-    write(repo, "a.py", "x = 1\n")
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    g.write({"a.py": "x = 1\n"})
     git(repo, "add", "-A")
     assert run("git", "--staged", cwd=repo).returncode == 0  # warm the rule cache
     probe = (

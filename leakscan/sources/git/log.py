@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from leakscan.errors import LeakscanError
 from leakscan.sources.git.repo import Repository, git_environment, last_line
 
 GITLINK = b"160000"  # a submodule's commit, recorded in the tree; its content is another repository
@@ -48,6 +49,18 @@ class Selection:
     def everything(self) -> bool:
         """Whether every ref is read (not a range, branch or date window)."""
         return not self.revisions and self.since is None
+
+
+def check_revisions(repo: Repository, selection: Selection, option: str) -> None:
+    """Raise a one-line LeakscanError naming the first revision that does not name a commit."""
+    for revision in selection.revisions:
+        ends = revision.split("...") if "..." in revision else revision.split("..")
+        for end in filter(None, ends):
+            found = repo.run(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}", check=False
+            )
+            if not found:
+                raise LeakscanError(f"{option} {revision}: {end!r} is not a commit in {repo.root}")
 
 
 @dataclass

@@ -88,7 +88,9 @@ class BlobReader:
                 yield Unread(f"blob {oid}: larger than --max-file-size ({size} bytes)", error=False)
             else:
                 data = stdout.read(size)
-                stdout.read(1)
+                if len(data) < size or stdout.read(1) != b"\n":
+                    yield Unread(f"blob {oid}: git could not read it: {self._stop()}", error=True)
+                    return
                 yield data
 
     def _start(self) -> subprocess.Popen[bytes]:
