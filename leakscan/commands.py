@@ -110,13 +110,16 @@ def run_push_scan(repo_path: str, history: HistoryOptions, settings: ScanSetting
 def run_staged_scan(repo: str, settings: ScanSettings) -> int:
     """`leakscan git --staged`: secrets on the lines a commit would add (the pre-commit hook)."""
     from leakscan.scan import ScanOptions, scan_staged
-    from leakscan.sources.staged import repository_root
+    from leakscan.sources.git.repo import open_repository
 
-    root = repository_root(repo)
+    repository = open_repository(repo)
+    if repository.bare:
+        raise LeakscanError(f"{repo}: a bare repository has nothing staged; --staged needs a working tree")
+    root = repository.root
     path = settings.config_path
     config = load_config(Path(path) if path else find_config(root))
     options = ScanOptions(settings.engine, 1, settings.max_file_size)
-    result = scan_staged(root, _rules(settings, config), options, config)
+    result = scan_staged(repository, _rules(settings, config), options, config)
     code = emit(with_baseline(result, settings.report, PathFrame(root, root)), settings.report)
     if result.reported and settings.report.fmt == "text":
         click.echo(STAGED_HINT, err=True)

@@ -21,7 +21,8 @@ from leakscan.rules import SEVERITIES, RuleSet
 from leakscan.suppress import Suppressor
 
 if TYPE_CHECKING:
-    from leakscan.sources.staged import Lines, StagedFile
+    from leakscan.sources.git.repo import Repository
+    from leakscan.sources.git.staged import Lines, StagedFile
     from leakscan.sources.tree import FileEntry
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
@@ -103,20 +104,19 @@ def scan_tree(targets: Sequence[str], rules: RuleSet, options: ScanOptions, conf
     return result
 
 
-def scan_staged(repo: str, rules: RuleSet, options: ScanOptions, config: Config) -> ScanResult:
-    """Scan what is staged in the working tree at `repo` (its top folder): only secrets on added or
-    changed lines are reported, at their line in the staged file. One process, no workers: a
-    commit hook must answer at once."""
-    from leakscan.sources.staged import staged_changes
+def scan_staged(repo: Repository, rules: RuleSet, options: ScanOptions, config: Config) -> ScanResult:
+    """Scan what is staged in a working tree: only secrets on added or changed lines are reported,
+    at their line in the staged file. One process, no workers: a commit hook must answer at once."""
+    from leakscan.sources.git.staged import staged_changes
 
     options = replace(options, engine=_staged_engine(rules, options.engine))
-    result = new_result(repo, "staged", rules, options)
+    result = new_result(repo.root, "staged", rules, options)
     started = time.monotonic()
     changes = staged_changes(repo)
     result.notes.extend(changes.notes)
     detector = Detector(rules, build_engine(rules, options.engine))
     outcomes = _staged_outcomes(detector, repo, changes.files, options.max_file_size)
-    _collect(result, outcomes, rules, Suppressor(config, repo))
+    _collect(result, outcomes, rules, Suppressor(config, repo.root))
     result.duration_s = round(time.monotonic() - started, 3)
     return result
 
@@ -132,9 +132,9 @@ def _staged_engine(rules: RuleSet, engine: str) -> str:
 
 
 def _staged_outcomes(
-    detector: Detector, repo: str, files: Sequence[StagedFile], max_size: int
+    detector: Detector, repo: Repository, files: Sequence[StagedFile], max_size: int
 ) -> Iterator[ItemOutcome]:
-    from leakscan.sources.staged import read_blobs
+    from leakscan.sources.git.staged import read_blobs
 
     order = [blob for f in files for blob in ((f.base_blob, f.blob) if f.base_blob else (f.blob,))]
     blobs = read_blobs(repo, order, max_size)

@@ -165,6 +165,15 @@ def test_allow_marker_and_baseline(run, tmp_path):
     assert report["scan"]["suppressed"] == {"baseline": 1, "inline": 1}
 
 
+def test_bare_repository_has_nothing_staged(run, tmp_path):
+    bare = GitRepo(tmp_path / "bare.git", bare=True).path
+    result = run("git", "--staged", str(bare))
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        f"leakscan: error: {bare}: a bare repository has nothing staged; --staged needs a working tree\n"
+    )
+
+
 def test_nothing_staged(run, tmp_path):
     g = GitRepo(tmp_path / "repo")
     repo = g.path
@@ -176,7 +185,7 @@ def test_nothing_staged(run, tmp_path):
 def test_not_a_repository(run, tmp_path):
     result = run("git", "--staged", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.decode() == f"leakscan: error: {tmp_path}: not inside a git working tree\n"
+    assert result.stderr.decode() == f"leakscan: error: {tmp_path}: not a git repository\n"
 
 
 def test_oversized_staged_file_is_listed(run, tmp_path):

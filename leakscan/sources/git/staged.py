@@ -3,6 +3,8 @@
 One `git diff --cached` gives both the list of changed files (raw, NUL-separated: exact paths and
 full blob ids) and the `-U0` hunk headers that say which lines of the staged file are new. The
 staged blobs are then read in one `git cat-file --batch`. Works before the first commit (no HEAD).
+The index is the one git names in GIT_INDEX_FILE when it runs a commit hook, so `git commit -a`
+and `git commit PATH` are scanned as they will be committed.
 
 A binary diff has no lines: the whole staged blob counts as new, and what its HEAD version
 already held is subtracted by the caller (`base_blob`).
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from leakscan.errors import LeakscanError
+from leakscan.sources.git.repo import Repository, git_environment
 
 Lines = tuple[tuple[int, int], ...]  # 1-based inclusive ranges of line numbers
 _ZERO = "0" * 40
@@ -50,10 +53,9 @@ class StagedChanges:
     notes: tuple[str, ...]
 
 
-def staged_changes(repo: str) -> StagedChanges:
-    """The staged changes of the repository (or worktree) at `repo`."""
-    out = git(
-        repo,
+def staged_changes(repo: Repository) -> StagedChanges:
+    """The staged changes of a working tree."""
+    out = repo.run(
         "diff",
         "--cached",
         "--raw",
@@ -115,27 +117,21 @@ def _hunks(patch: bytes) -> dict[tuple[str, str], Lines | None]:
     return {k: None if k in binary else tuple(v) for k, v in ranges.items()}
 
 
-def git(repo: str, *args: str) -> bytes:
-    """Run a git command in `repo`; its failure is one clear error line."""
-    command = ["git", "-C", repo, "-c", "core.quotePath=false", *args]
-    try:
-        done = subprocess.run(command, capture_output=True, check=False)
-    except OSError as exc:
-        raise LeakscanError(f"cannot run git: {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise LeakscanError(f"{repo}: git {args[0]} failed: {message[-1] if message else done.returncode}")
-    return done.stdout
-
-
-def read_blobs(repo: str, blobs: list[str], max_size: int) -> Generator[tuple[str, bytes | None], None, None]:
+def read_blobs(
+    repo: Repository, blobs: list[str], max_size: int
+) -> Generator[tuple[str, bytes | None], None, None]:
     """Each blob's content, in order (None when it is larger than `max_size`), from one `git cat-file`.
     Only one blob is held at a time."""
     if not blobs:
         return
-    command = ["git", "-C", repo, "cat-file", "--batch"]
     pipe = subprocess.PIPE
-    process = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        repo.command("cat-file", "--batch"),
+        stdin=pipe,
+        stdout=pipe,
+        stderr=subprocess.DEVNULL,
+        env=git_environment(),
+    )
     assert process.stdin is not None and process.stdout is not None
     # Ids go in from a thread: with many blobs, git would block on its full output pipe while we
     # blocked on its full input pipe.
@@ -175,12 +171,3 @@ def _next_blob(stream: IO[bytes], blob: str, max_size: int) -> bytes | None:
             raise LeakscanError(f"staged blob {blob} could not be read (truncated)")
         remaining -= len(chunk)
     return None
-
-
-def repository_root(path: str) -> str:
-    """The top folder of the working tree that holds `path` (exit 2 if it is not in one)."""
-    try:
-        out = git(path, "rev-parse", "--show-toplevel")
-    except LeakscanError:
-        raise LeakscanError(f"{path}: not inside a git working tree") from None
-    return os.fsdecode(out.rstrip(b"\n"))
