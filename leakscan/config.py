@@ -95,7 +95,7 @@ def parse_config(text: str, source: str, root: str) -> Config:
         root=root,
         source=source,
         allow_paths=_strings(source, "allowlist.paths", allow.get("paths", [])) + rule_files,
-        allow_regexes=_strings(source, "allowlist.regexes", allow.get("regexes", [])),
+        allow_regexes=_regexes(source, _strings(source, "allowlist.regexes", allow.get("regexes", []))),
         stopwords=_strings(source, "allowlist.stopwords", allow.get("stopwords", [])),
         disabled_rules=_strings(source, "rules.disable", rules.get("disable", [])),
         min_severity=rules.get("min_severity", "info"),
@@ -104,14 +104,21 @@ def parse_config(text: str, source: str, root: str) -> Config:
     )
     if config.min_severity not in SEVERITIES:
         raise LeakscanError(f"{source}: rules.min_severity: must be one of {', '.join(SEVERITIES)}")
+    return config
+
+
+def _regexes(source: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The allowlist regexes, each proven to compile (`regex` is imported only if there are some)."""
+    if not patterns:
+        return patterns
     import regex
 
-    for pattern in config.allow_regexes:
+    for pattern in patterns:
         try:
             regex.compile(pattern)
         except regex.error as exc:
             raise LeakscanError(f"{source}: allowlist.regexes: {pattern!r}: {exc}") from None
-    return config
+    return patterns
 
 
 def _check_keys(source: str, document: dict[str, Any]) -> None:

@@ -26,6 +26,22 @@ from leakscan.sources.git.repo import Repository, git_environment
 Lines = tuple[tuple[int, int], ...]  # 1-based inclusive ranges of line numbers
 _ZERO = "0" * 40
 _GITLINK = "160000"
+# Raw entries (exact paths, full ids) then the patch, whose `-U0` hunk headers give the new lines.
+_DIFF_OPTIONS = (
+    "--cached",
+    "--raw",
+    "--patch",
+    "-z",
+    "-U0",
+    "-M",
+    "--no-abbrev",
+    "--full-index",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--diff-filter=ACMRT",
+)
 # The only patch lines that matter: which blobs a file section is about, its hunks, binary-ness.
 _PATCH_MARKS = re.compile(
     rb"^(?:index ([0-9a-f]+)\.\.([0-9a-f]+)"
@@ -55,22 +71,7 @@ class StagedChanges:
 
 def staged_changes(repo: Repository) -> StagedChanges:
     """The staged changes of a working tree."""
-    out = repo.run(
-        "diff",
-        "--cached",
-        "--raw",
-        "--patch",
-        "-z",
-        "-U0",
-        "-M",
-        "--no-abbrev",
-        "--full-index",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-relative",
-        "--diff-filter=ACMRT",
-    )
+    out = repo.run("diff", *_DIFF_OPTIONS)
     entries, patch = _split_raw(out)
     hunks = _hunks(patch)
     files: list[StagedFile] = []
