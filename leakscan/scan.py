@@ -29,6 +29,7 @@ DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _BATCH_BYTES = 4 * 1024 * 1024
 _BATCH_FILES = 256
 _SMALL_SCAN_BYTES = 2 * 1024 * 1024  # below this, worker processes cost more than they save
+_STAGED_CONTEXT = 64  # lines scanned around each added line: room for a PEM key or a long block
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,33 @@ def _staged_outcomes(
                 skipped = Skipped(staged.path, f"larger than --max-file-size ({max_size} bytes)")
                 yield ItemOutcome(staged.path, 0, problem=skipped)
                 continue
-            outcome = detect_item(detector, data, staged.path)
+            outcome = _detect_staged(detector, data, staged)
             new = [h for h in outcome.hits if (h.rule_id, h.secret) not in before and _on(h, staged.added)]
             yield replace(outcome, hits=tuple(new))
     finally:
         blobs.close()
+
+
+def _detect_staged(detector: Detector, data: bytes, staged: StagedFile) -> ItemOutcome:
+    """Detect in the windows around a file's added lines (the whole file when it is all new).
+
+    Rules run only where a new secret can be: a secret on an added line starts at most
+    `_STAGED_CONTEXT` lines above it (a longer block edited in its middle is left to the push hook
+    and CI, which read whole blobs). Line numbers stay those of the staged file."""
+    from leakscan.sources.git.staged import changed_windows
+
+    if staged.added is None:
+        return detect_item(detector, data, staged.path)
+    hits: list[Hit] = []
+    dropped: Counter[str] = Counter()
+    size = 0
+    for start, end, first_line in changed_windows(data, staged.added, _STAGED_CONTEXT):
+        detection = detector.detect(data[start:end], staged.path)
+        dropped.update(detection.dropped)
+        size += end - start
+        hits.extend(replace(h, line=h.line + first_line - 1, offset=h.offset + start) for h in detection.hits)
+    blob = staged.blob if hits else None
+    return ItemOutcome(staged.path, size, blob=blob, hits=tuple(hits), dropped=tuple(dropped.items()))
 
 
 def _on(hit: Hit, lines: Lines | None) -> bool:

@@ -236,3 +236,21 @@ def test_the_hook_imports_only_what_it_needs(run, tmp_path, cache_dir):
     loaded = set(done.stderr.decode().split())
     heavy = {"requests", "git", "dask", "multiprocessing", "concurrent.futures", "yaml", "regex", "tomllib"}
     assert loaded & heavy == set()
+
+
+def test_long_file_changed_in_places(run, tmp_path, engine):
+    g = GitRepo(tmp_path / "repo")
+    repo = g.path
+    lines = [f"line_{n} = {n}\n" for n in range(1, 501)]
+    lines[99] = f'OLD = "{github_token(70)}"\n'  # committed: near the change, never reported
+    g.commit("long file", {"long.py": "".join(lines)})
+    new_low, new_high = github_token(71), github_token(72)
+    lines[119] = f'NEW = "{new_low}"  # replaced line 120\n'
+    lines[479:479] = ["# pragma: allowlist nextline secret\n", f'ALLOWED = "{github_token(73)}"\n']
+    lines.insert(300, f'    HIGH = "{new_high}"\n')  # inserted: becomes line 301
+    g.write({"long.py": "".join(lines)})
+    git(repo, "add", "-A")
+    code, report = staged(run, repo, "--engine", engine)
+    assert code == 1
+    assert places(report) == [("long.py", 120, 8, RULE), ("long.py", 301, 13, RULE)]
+    assert report["scan"]["suppressed"] == {"inline": 1}

@@ -172,3 +172,33 @@ def _next_blob(stream: IO[bytes], blob: str, max_size: int) -> bytes | None:
             raise LeakscanError(f"staged blob {blob} could not be read (truncated)")
         remaining -= len(chunk)
     return None
+
+
+def changed_windows(data: bytes, added: Lines, context: int) -> list[tuple[int, int, int]]:
+    """The parts of a staged file worth scanning: whole lines around the added ones, `context`
+    lines on each side (overlaps merged), as (start byte, end byte, number of the first line)."""
+    spans: list[tuple[int, int]] = []
+    for first, last in sorted(added):
+        low, high = max(1, first - context), last + context
+        if spans and low <= spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], high))
+        else:
+            spans.append((low, high))
+    starts = _line_starts(data, spans[-1][1] + 1 if spans else 0)
+    windows = []
+    for low, high in spans:
+        if low <= len(starts):
+            end = starts[high] if high < len(starts) else len(data)
+            windows.append((starts[low - 1], end, low))
+    return windows
+
+
+def _line_starts(data: bytes, count: int) -> list[int]:
+    """Byte offsets where the first `count` lines start (fewer if the data has fewer lines)."""
+    starts = [0]
+    while len(starts) < count:
+        newline = data.find(b"\n", starts[-1])
+        if newline < 0 or newline + 1 == len(data):
+            break
+        starts.append(newline + 1)
+    return starts
