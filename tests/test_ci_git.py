@@ -236,3 +236,14 @@ def test_hook_modes_refuse_history_options(run, history, args, problem):
     result = run("git", *args, cwd=repo)
     assert result.returncode == 2
     assert problem in result.stderr.decode()
+
+
+def test_pre_push_by_hand_scans_what_head_would_push(pushing, run):
+    g, _ = pushing
+    g.commit("local only", {"local.py": f'L = "{github_token(67)}"\n'})
+    result = run("git", "--pre-push", "--format", "json", cwd=g.path, input=b"")  # no refs given
+    assert result.returncode == 1
+    assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["local.py"]  # not old.py
+    env = {"PRE_COMMIT": "1", "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main"}
+    whole = run("git", "--pre-push", "--format", "json", cwd=g.path, env=env)
+    assert sorted(f["path"] for f in json.loads(whole.stdout)["findings"]) == ["local.py", "old.py"]

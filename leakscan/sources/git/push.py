@@ -2,10 +2,11 @@
 
 Under pre-commit, the hook's environment holds the range (`PRE_COMMIT_FROM_REF`,
 `PRE_COMMIT_TO_REF`); when pre-commit finds that a pushed branch starts at a root commit it gives
-no range, and the whole branch is new. A plain git pre-push hook reads one line per pushed ref on
-standard input: `<local ref> <local id> <remote ref> <remote id>`, ids all zeros for a deletion
-(local) or a new branch (remote). Commits the remote already has are excluded; for a new branch,
-that is everything a remote-tracking ref reaches.
+no range but the branch (`PRE_COMMIT_LOCAL_BRANCH`), all of which is new. A plain git pre-push
+hook reads one line per pushed ref on standard input: `<local ref> <local id> <remote ref>
+<remote id>`, ids all zeros for a deletion (local) or a new branch (remote). Commits the remote
+already has are excluded; for a new branch, that is everything a remote-tracking ref reaches.
+Run by hand, it is what HEAD would push: the commits no remote-tracking ref reaches.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ def pushed_revisions(repo: Repository, environ: Mapping[str, str], lines: Sequen
     start, end = environ.get("PRE_COMMIT_FROM_REF"), environ.get("PRE_COMMIT_TO_REF")
     if start and end:
         return (f"{start}..{end}",)
-    if environ.get("PRE_COMMIT") == "1":
-        return (environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD",)
-    if not lines:  # run by hand: what HEAD would push
+    if environ.get("PRE_COMMIT") == "1" and environ.get("PRE_COMMIT_LOCAL_BRANCH"):
+        return (environ["PRE_COMMIT_LOCAL_BRANCH"],)  # a branch pre-commit found to be new from its root
+    if not lines:  # run by hand (or by pre-commit without refs): what HEAD would push
         return ("HEAD", *_exclude(_remote_tips(repo)))
     tips, known, new_branch = [], [], False
     for number, line in enumerate(lines, 1):
