@@ -174,7 +174,9 @@ def compare(repo: Path, out: Path, repeat: int) -> None:
         rows[tool] = measure(command, repeat, meta)
         print(f"  measured {tool}: {rows[tool][0]:.2f} s", flush=True)
     ours = rows["leakscan"][0]
-    print(f"{'tool':<24} {'seconds':>8} {'RSS MB':>7} {'tree PSS':>8} {'findings':>9} {'time / leakscan':>16}")
+    print(
+        f"{'tool':<24} {'seconds':>8} {'RSS MB':>7} {'tree PSS':>8} {'findings':>9} {'time / leakscan':>16}"
+    )
     for tool, (seconds, largest, tree) in rows.items():
         print(
             f"{tool:<24} {seconds:>8.2f} {largest:>7.0f} {tree:>8.0f} {findings(out, tool):>9} "
