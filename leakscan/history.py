@@ -301,7 +301,7 @@ def _findings(
     pairs: list[tuple[Finding, str | None]] = []
     for blob in found:
         for path, group in placements[blob.oid].items():
-            commits = [described[i.commit] for i in group if i.commit]
+            commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
             shown: list[Commit | None] = list(commits if all_commits else commits[:1]) or [None]
             for hit in blob.hits:
                 if not _rule_applies(rules, hit.rule_id, path):
@@ -320,10 +320,8 @@ def _by_path(introductions: list[Introduction], fallback: str) -> dict[str, list
     if not introductions:
         return {fallback: []}
     grouped: dict[str, list[Introduction]] = {}
-    for intro in sorted(introductions, key=lambda i: (i.time, i.commit or "")):
-        group = grouped.setdefault(intro.path, [])
-        if intro.commit is None or all(other.commit != intro.commit for other in group):
-            group.append(intro)
+    for intro in sorted(set(introductions), key=lambda i: (i.time, i.commit or "")):
+        grouped.setdefault(intro.path, []).append(intro)
     return grouped
 
 

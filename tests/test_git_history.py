@@ -470,3 +470,20 @@ def test_report_file_is_private(tmp_path, run, fmt):
     done = run("git", str(repo.path), "--format", fmt, "-o", str(out))
     assert done.returncode == 1
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_missing_tree_stops_the_log_pass_is_named_and_newer_findings_stay(tmp_path, run):
+    old, new = github_token(40), github_token(41)
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("old", {"old/key.txt": f"{old}\n"}, date="2024-01-01T00:00:00Z")
+    newer = repo.commit("new", {"new/key.txt": f"{new}\n"}, date="2024-02-01T00:00:00Z")
+    repo.loose_object(repo.git("rev-parse", "HEAD:old")).unlink()
+
+    done, report = scan(run, repo.path)
+
+    assert done.returncode == 2
+    assert placements(report) == [(new, "new/key.txt", newer)]
+    [error] = report["scan"]["errors"]
+    assert error["path"] == str(repo.path)
+    assert error["message"].startswith("git log stopped: ")
+    assert "Scan incomplete" in run("git", str(repo.path)).stdout.decode()

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from leakscan.errors import LeakscanError
 from leakscan.sources.git.repo import Repository, git_environment, last_line
 
 _PIPE_BUFFER = 1 << 16
@@ -154,21 +155,36 @@ def is_lfs_pointer(data: bytes) -> bool:
 
 def store_objects(repo: Repository, kind: str) -> Iterator[str]:
     """Ids of every object of type `kind` in the object store, reachable or not, in pack order."""
-    process = subprocess.Popen(
-        repo.command(
-            "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectname)"
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=git_environment(),
-    )
-    assert process.stdout is not None
     wanted = kind.encode()
-    with process:
+    for object_type, oid in _store_listing(repo, "%(objecttype) %(objectname)"):
+        if object_type == wanted:
+            yield oid.decode()
+
+
+def count_store_blobs(repo: Repository) -> tuple[int, int]:
+    """How many blobs the object store holds and their total size: a progress estimate only."""
+    count = size = 0
+    for object_type, object_size in _store_listing(repo, "%(objecttype) %(objectsize)"):
+        if object_type == b"blob":
+            count += 1
+            size += int(object_size)
+    return count, size
+
+
+def _store_listing(repo: Repository, fields: str) -> Iterator[tuple[bytes, bytes]]:
+    """Two fields per object of the whole store (`git cat-file --batch-all-objects`)."""
+    command = repo.command("cat-file", "--batch-all-objects", "--unordered", f"--batch-check={fields}")
+    with (
+        tempfile.TemporaryFile() as stderr,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=git_environment()) as process,
+    ):
+        assert process.stdout is not None
         for line in process.stdout:
-            object_type, _, oid = line.rstrip(b"\n").partition(b" ")
-            if object_type == wanted:
-                yield oid.decode()
+            first, _, second = line.rstrip(b"\n").partition(b" ")
+            yield first, second
+        if process.wait() != 0:
+            stderr.seek(0)
+            raise LeakscanError(f"cannot list the object store of {repo.root}: {last_line(stderr.read())}")
 
 
 def ref_blobs(repo: Repository) -> Iterator[tuple[str, str]]:
@@ -188,16 +204,3 @@ def ref_blobs(repo: Repository) -> Iterator[tuple[str, str]]:
                 fields = info.split()
                 if len(fields) == 3 and fields[1] == b"blob":
                     yield fields[2].decode(), f"{refname}:{path.decode('utf-8', 'replace')}"
-
-
-def count_store_blobs(repo: Repository) -> tuple[int, int]:
-    """How many blobs the object store holds and their total size: a progress estimate only."""
-    output = repo.run(
-        "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectsize)"
-    )
-    count = size = 0
-    for line in output.splitlines():
-        if line.startswith(b"blob "):
-            count += 1
-            size += int(line[5:])
-    return count, size
