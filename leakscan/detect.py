@@ -12,7 +12,7 @@ from leakscan.findings import Locator
 from leakscan.matcher import Engine
 from leakscan.model import Hit, RawMatch
 from leakscan.rules import Rule, RuleSet
-from leakscan.suppress import line_allows
+from leakscan.suppress import line_marker
 from leakscan.validate.checksums import CHECKSUMS
 from leakscan.validate.dummies import is_documentation_dummy
 from leakscan.validate.entropy import shannon
@@ -56,7 +56,7 @@ class Detector:
             else:
                 result.dropped[reason] += 1
         kept = self._prefer_specific(kept, result.dropped)
-        locator = Locator(data, allows=line_allows)
+        locator = Locator(data, marker=line_marker)
         for raw in kept:
             result.hits.append(locator.hit(self.rules[raw.rule_index].id, raw.secret_start, raw.secret_end))
         return result

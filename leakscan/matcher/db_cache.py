@@ -9,18 +9,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leakscan.cache import read_cached, write_cached
+from leakscan.cache import cache_dir, read_cached, write_cached
 from leakscan.rules import RuleSet
 
 _MAGIC = b"leakscan-hsdb-1\n"
+
+
+def _name(rules: RuleSet) -> str:
+    import hyperscan
+
+    return f"hs-{rules.digest[:32]}-{getattr(hyperscan, '__version__', 'unknown')}.db"
+
+
+def is_cached(rules: RuleSet) -> bool:
+    """Whether a compiled database for `rules` is on disk: loading one takes milliseconds, while
+    compiling a full catalogue takes seconds."""
+    return (cache_dir() / _name(rules)).is_file()
 
 
 def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
     """The Hyperscan database for `rules` and the indices of rules it could not hold."""
     import hyperscan
 
-    version = getattr(hyperscan, "__version__", "unknown")
-    name = f"hs-{rules.digest[:32]}-{version}.db"
+    name = _name(rules)
     cached = _load(read_cached(name))
     if cached is not None:
         return cached

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import regex
+import re
 
+# Plain `re` (loaded at start-up anyway): the `regex` module is imported only when a rule's
+# pattern has to run.
 # Words and shapes that mark a value as an example, a template or an environment lookup.
-_PLACEHOLDER = regex.compile(
+_PLACEHOLDER = re.compile(
     r"""(?ix)
       example | sample | dummy | placeholder | changeme | redacted | insert[_-]?your
     | your[_-]?(?:api[_-]?)?(?:key|token|secret|password)
     | ^<[^>]*>$ | \$\{[^}]*\} | \{\{[^}]*\}\} | %\([^)]*\)s | ^\$[A-Z_][A-Z0-9_]*$
     """
 )
-_RUN = regex.compile(r"(.)\1{5,}")
+_RUN = re.compile(r"(.)\1{5,}")
 
 
 def is_placeholder(secret: str) -> bool:
