@@ -78,6 +78,7 @@ def widen_repeats(pattern: str, limit: int = 32) -> str:
         elif char == "[":
             in_class = True
             lead = _CLASS_LEAD.match(pattern, i + 1)
+            assert lead is not None  # it may match nothing, but it always matches
             out.append("[" + lead.group())
             i = lead.end()
             continue
