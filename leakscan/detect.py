@@ -32,7 +32,7 @@ from leakscan.findings import Locator
 from leakscan.matcher import Engine
 from leakscan.model import Hit, RawMatch
 from leakscan.rules import Rule, RuleSet
-from leakscan.suppress import line_allows
+from leakscan.suppress import line_marker
 from leakscan.validate.checksums import CHECKSUMS
 from leakscan.validate.decode import Encoded, SpanFinder
 from leakscan.validate.dummies import is_documentation_dummy
@@ -130,7 +130,7 @@ class Detector:
         ]
         if self._spans is not None:
             found.extend(self._rescan_decoded(self._spans, data, path, result.dropped))
-        locator = Locator(data, allows=line_allows)
+        locator = Locator(data, marker=line_marker)
         for c in sorted(self.settle(found, result.dropped), key=lambda c: (c.start, c.rule_index)):
             rule_id = self.rules[c.rule_index].id
             result.hits.append(locator.hit(rule_id, c.start, c.end, decoded=c.decoded, secret=c.secret))

@@ -41,11 +41,14 @@ class Progress:
     def _draw(self, now: float) -> None:
         elapsed = max(now - self.started, 1e-6)
         mb = self.bytes / 1e6
-        percent = 100 * self.bytes / self.total_bytes if self.total_bytes else 100
-        line = (
-            f"{self.items:,}/{self.total_items:,} {self.unit}  {mb:,.0f} MB  "
-            f"{mb / elapsed:,.0f} MB/s  {percent:3.0f}%"
-        )
+        if self.total_items:  # a total of 0 means "not known in advance" (e.g. a history range)
+            percent = min(100.0, 100 * self.bytes / self.total_bytes) if self.total_bytes else 100.0
+            line = (
+                f"{self.items:,}/{self.total_items:,} {self.unit}  {mb:,.0f} MB  "
+                f"{mb / elapsed:,.0f} MB/s  {percent:3.0f}%"
+            )
+        else:
+            line = f"{self.items:,} {self.unit}  {mb:,.0f} MB  {mb / elapsed:,.0f} MB/s"
         self.stream.write("\r\x1b[K" + line)
         self.stream.flush()
         self._drawn_at, self._drawn = now, True

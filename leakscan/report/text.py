@@ -25,6 +25,7 @@ def render(result: ScanResult, show_secrets: bool, color: bool = False) -> str:
             lines.extend(_finding_lines(finding, show_secrets, color))
         lines.append("")
     lines.extend(_problem_lines(result))
+    lines.extend(f"Note: {printable(note)}" for note in result.notes)
     lines.append(summary(result, color))
     return "\n".join(lines) + "\n"
 
@@ -60,7 +61,8 @@ def _problem_lines(result: ScanResult) -> list[str]:
 def summary(result: ScanResult, color: bool = False) -> str:
     """One line: what was found, what was scanned, and whether the scan was complete."""
     findings = result.reported
-    scanned = f"{result.files:,} files, {result.bytes / 1e6:,.1f} MB in {result.duration_s:.2f} s"
+    unit = "blobs" if result.mode == "git" else "files"
+    scanned = f"{result.files:,} {unit}, {result.bytes / 1e6:,.1f} MB in {result.duration_s:.2f} s"
     extra = "".join(
         [
             f"; {len(result.skipped)} skipped" if result.skipped else "",

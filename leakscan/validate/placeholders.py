@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import urllib.parse
 
-import regex
+# Plain `re` (loaded at start-up anyway): the `regex` module is imported only when a rule's
+# pattern has to run.
 
 # Words and shapes that mark a value as an example, a template or an environment lookup.
-_PLACEHOLDER = regex.compile(
+_PLACEHOLDER = re.compile(
     r"""(?ix)
       example | sample | dummy | placeholder | change[_-]?me | redacted | insert[_-]?your
     | your[_-]?(?:own[_-]?)?(?:api[_-]?|access[_-]?|secret[_-]?|auth[_-]?)?(?:key|token|secret|pass)
@@ -45,10 +47,10 @@ _PROTOCOL_EXAMPLES = frozenset(
     | {"2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "SplxlOBeZQQYbYS6WxSbIA", "mF_9.B5f-4.1JqM"}
     | {"QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}
 )
-_RUN = regex.compile(r"(.)\1{5,}")
-_SEQUENCE = regex.compile(r"(?i)0123456789|1234567890|abcdefghij|qwertyuiop")
+_RUN = re.compile(r"(.)\1{5,}")
+_SEQUENCE = re.compile(r"(?i)0123456789|1234567890|abcdefghij|qwertyuiop")
 
-_PUBLIC = regex.compile(
+_PUBLIC = re.compile(
     r"""(?x)
       ^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$           # npm/yarn integrity
     | BEGIN\ (?:[A-Z0-9]+\ )?PUBLIC\ KEY | BEGIN\ CERTIFICATE | BEGIN\ PGP\ PUBLIC
@@ -69,13 +71,13 @@ _NOT_SECRET_NAME_PARTS = frozenset(
     | {"etag", "fingerprint", "commit", "revision", "rev"}
     | {"example", "sample", "dummy", "fake", "mock", "placeholder"}
 )
-_NAME = regex.compile(r"([A-Za-z0-9_.$-]+)[^A-Za-z0-9_.$-]*$")
-_SECRET_WORD = regex.compile(r"(?i)pass|pwd|secret|token|key|auth|credential")
-_NAME_PARTS = regex.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_NAME = re.compile(r"([A-Za-z0-9_.$-]+)[^A-Za-z0-9_.$-]*$")
+_SECRET_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|credential")
+_NAME_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 # An identifier as people write them: snake_case, camelCase, PascalCase, UPPER_CASE.
 _WORD = r"(?:[a-z_$][a-z0-9_$]*(?:[A-Z][a-z0-9]+)*|(?:[A-Z][a-z0-9]+)+|[A-Z][A-Z0-9_]*)"
-_CODE = regex.compile(
+_CODE = re.compile(
     r"""(?x)
       [(){}\[\]]                                          # calls, indexing, format fields
     | ^[$@&*%<~]                                          # a variable, a <tag>, a ~sphinx.ref
@@ -87,29 +89,29 @@ _CODE = regex.compile(
     | ^(?i:true|false|null|nil|none|undefined|optional|required|string|bool|int)$
     """.replace("{word}", _WORD)
 )
-_WORDLIKE = regex.compile(
+_WORDLIKE = re.compile(
     r"""(?x)
       ^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$    # UPPER_SNAKE: the name of an environment variable
     | ^[a-z]+(?:[ _.:@/-][a-z]+)*$        # lower words: my_secret, db-password-secret, user@host
     | ^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*$      # CamelCase words without digits
-    | ^\p{L}*[^\x00-\x7f]\p{L}*$          # a word with non-ASCII letters: a translation (Contraseña)
+    | ^[^\W\d_]*[^\x00-\x7f][^\W\d_]*$    # a word with non-ASCII letters: a translation (Contraseña)
     | ^\d+$
     """
 )
 # Keys that are public by design, recognised by what surrounds them: Algolia DocSearch's
 # search-only key in a docs theme (`docsearch({ apiKey: '…', indexName: '…' })`).
-_PUBLIC_CONTEXT = regex.compile(r"(?i)docsearch\s*\(")
-_PERCENT_ESCAPE = regex.compile(r"%[0-9A-Fa-f]{2}")
-_UUID = regex.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_TEST_LOOKING = regex.compile(
+_PUBLIC_CONTEXT = re.compile(r"(?i)docsearch\s*\(")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_UUID = re.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TEST_LOOKING = re.compile(
     r"""(?ix)
       test | fake | mock | dummy | sample | example | placeholder | change[_-]?me | changeit | lorem
     | secret | passw | p[@4]ss | pa\$\$ | foo | bar | baz | qwerty | letmein | hunter2 | admin
     | default | token | api[_-]?key | my[_-]?key | xxx | \*\*\* | \.\.\. | 12345 | abcde | ssw[o0]rd
     """
 )
-_BASE64 = regex.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
-_PERIODIC = regex.compile(r"^(.{1,4}?)\1{2,}.{0,3}$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
+_PERIODIC = re.compile(r"^(.{1,4}?)\1{2,}.{0,3}$")
 
 
 def is_placeholder(secret: str) -> bool:

@@ -1,0 +1,242 @@
+"""`leakscan git` on whole repositories against reading every object once, gitleaks and Kingfisher.
+
+    python bench/history.py [REPO ...] [--repeat 3] [--synthetic-blobs 100000] [--smoke]
+
+Each REPO (default: the requests and git mirrors under /work/.mirror) is cloned with `--mirror`
+into a temporary folder (hard links: every tool sees the same objects and refs, and nothing is
+written to the original). Per tool: median wall time, median peak RSS of the largest process,
+and median peak memory of the tool's whole process tree (leakscan runs git and workers),
+as the sum of proportional set sizes (shared pages counted once).
+The floor is `git cat-file --batch-all-objects --batch` (every object, hash order) and the same
+in pack order (`--unordered`, git's fastest read). Peers run through run_peer.sh (git mode,
+offline); their time is the tool's own, from run_peer's meta file.
+
+A synthetic history of --synthetic-blobs unique blobs (git fast-import) checks that leakscan's
+memory does not grow with history length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from peers import PEERS_HOME, leakscan
+
+MIRRORS = ["/work/.mirror/psf+requests/repo", "/work/.mirror/git+git/repo"]
+_SAMPLE_S = 0.05
+
+
+def tree_memory(session: int) -> tuple[int, int]:
+    """(sum of PSS, largest RSS) in KiB over the processes of a session.
+
+    The sum is of proportional set sizes: pages several processes map (a pack file that git
+    processes share, a forked worker's inherited heap) count once, split between them."""
+    total = largest = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            if int(fields[3]) != session:  # field 6 of stat: session id
+                continue
+            rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            with open(f"/proc/{entry}/smaps_rollup", "rb") as handle:
+                pss = next(int(line.split()[1]) for line in handle if line.startswith(b"Pss:"))
+        except (OSError, IndexError, ValueError, StopIteration):
+            continue
+        total += pss
+        largest = max(largest, rss)
+    return total, largest
+
+
+def run_once(command: list[str], ok: tuple[int, ...] = (0, 1, 2)) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS of the largest process (MB) and peak PSS of the whole tree (MB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    peaks = [0, 0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            total, largest = tree_memory(process.pid)
+            peaks[0], peaks[1] = max(peaks[0], total), max(peaks[1], largest)
+            done.wait(_SAMPLE_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode not in ok:
+        raise SystemExit(f"{command[0]} exited {process.returncode}: {stderr.decode()[-600:]}")
+    return seconds, max(peaks[1], 0) / 1024, peaks[0] / 1024
+
+
+def measure(command: list[str], repeat: int, meta: Path | None = None) -> tuple[float, float, float]:
+    """Medians over `repeat` runs; with `meta`, the time is the peer's own (run_peer's meta file)."""
+    runs = []
+    for _ in range(repeat):
+        seconds, largest, tree = run_once(command, ok=(0, 1, 2) if meta is None else (0,))
+        if meta is not None:
+            seconds = json.loads(meta.read_text())["seconds"]
+        runs.append((seconds, largest, tree))
+    return tuple(statistics.median(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
+
+
+def clone(mirror: str, into: Path) -> Path:
+    """A mirror clone (hard-linked objects, all refs) that the tools may read and git may lock."""
+    target = into / (Path(mirror).parent.name.split("+")[-1] + ".git")
+    subprocess.run(["git", "clone", "-q", "--mirror", mirror, str(target)], check=True)
+    return target
+
+
+def describe(repo: Path) -> str:
+    """Blob count and size of a repository's object store."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(repo), "cat-file", "--batch-all-objects", "--unordered", "--batch-check"],
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\n")
+    blobs = [line.split() for line in listing if b" blob " in line]
+    return f"{len(blobs):,} blobs, {sum(int(b[2]) for b in blobs) / 1e6:,.0f} MB"
+
+
+def commands(repo: Path, out: Path) -> dict[str, tuple[list[str], Path | None]]:
+    """Each contender's command (and the meta file a peer's own time is read from)."""
+    git_dir = f"--git-dir={repo}"
+    tools: dict[str, tuple[list[str], Path | None]] = {
+        "read all (hash order)": (
+            ["sh", "-c", f"git {git_dir} cat-file --batch-all-objects --batch > /dev/null"],
+            None,
+        ),
+        "read all (pack order)": (
+            ["sh", "-c", f"git {git_dir} cat-file --batch-all-objects --batch --unordered > /dev/null"],
+            None,
+        ),
+        "leakscan": (
+            [
+                *leakscan(),
+                "git",
+                str(repo),
+                "--format",
+                "json",
+                "-o",
+                str(out / "leakscan.json"),
+                "--no-progress",
+            ],
+            None,
+        ),
+    }
+    runner = PEERS_HOME / "run_peer.sh"
+    for tool in ("gitleaks", "kingfisher"):
+        if (PEERS_HOME / "bin" / tool).exists():
+            report = out / f"{tool}.json"
+            tools[tool] = (
+                ["bash", str(runner), tool, "git", str(repo), str(report)],
+                Path(f"{report}.meta.json"),
+            )
+    return tools
+
+
+def findings(out: Path, tool: str) -> str:
+    """How many findings a tool reported."""
+    path = out / f"{tool}.json"
+    if not path.exists():
+        return "-"
+    doc = json.loads(path.read_text() or "[]")
+    if isinstance(doc, dict):
+        doc = doc.get("findings", doc.get("matches", []))
+    return f"{len(doc):,}"
+
+
+def compare(repo: Path, out: Path, repeat: int) -> None:
+    """Print one table for one repository."""
+    print(f"\n{repo.name}: {describe(repo)}; median of {repeat} run(s)", flush=True)
+    subprocess.run(
+        ["git", "--git-dir", str(repo), "cat-file", "--batch-all-objects", "--batch", "--unordered"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )  # warm the page cache
+    rows = {}
+    for tool, (command, meta) in commands(repo, out).items():
+        rows[tool] = measure(command, repeat, meta)
+        print(f"  measured {tool}: {rows[tool][0]:.2f} s", flush=True)
+    ours = rows["leakscan"][0]
+    print(
+        f"{'tool':<24} {'seconds':>8} {'RSS MB':>7} {'tree PSS':>8} {'findings':>9} {'time / leakscan':>16}"
+    )
+    for tool, (seconds, largest, tree) in rows.items():
+        print(
+            f"{tool:<24} {seconds:>8.2f} {largest:>7.0f} {tree:>8.0f} {findings(out, tool):>9} "
+            f"{seconds / ours:>15.2f}x"
+        )
+    for floor in ("read all (hash order)", "read all (pack order)"):
+        print(f"leakscan / {floor}: {ours / rows[floor][0]:.2f}")
+
+
+def synthetic(into: Path, blobs: int, per_commit: int = 5) -> Path:
+    """A repository of `blobs` unique small blobs over blobs / per_commit commits (git fast-import)."""
+    repo = into / f"synthetic-{blobs}.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    importer = subprocess.Popen(
+        ["git", "--git-dir", str(repo), "fast-import", "--quiet"], stdin=subprocess.PIPE
+    )
+    assert importer.stdin is not None
+    for number in range(blobs // per_commit):
+        lines = [
+            f"commit refs/heads/main\ncommitter Bench <bench@example.com> {1_600_000_000 + number} +0000\n"
+            f"data 8\nchange {number % 10}\n"
+        ]
+        for slot in range(per_commit):
+            content = f"file {slot} version {number}\nvalue = {number * per_commit + slot:x}\n".encode()
+            lines.append(f"M 100644 inline dir{slot % 7}/file{slot}.txt\ndata {len(content)}\n")
+            importer.stdin.write("".join(lines).encode() + content + b"\n")
+            lines = []
+    importer.stdin.close()
+    if importer.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    return repo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repos", nargs="*", default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--synthetic-blobs", type=int, default=100_000)
+    parser.add_argument(
+        "--smoke", action="store_true", help="one run, the smallest repository, 5k synthetic blobs"
+    )
+    args = parser.parse_args()
+    repos = args.repos or (MIRRORS[:1] if args.smoke else MIRRORS)
+    repeat = 1 if args.smoke else args.repeat
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for mirror in repos:
+            out = work / Path(mirror).parent.name
+            out.mkdir()
+            compare(clone(mirror, work), out, repeat)
+        blobs = 5_000 if args.smoke else args.synthetic_blobs
+        repo = synthetic(work, blobs)
+        command = [*leakscan(), "git", str(repo), "--format", "json", "-o", str(work / "synthetic.json")]
+        seconds, largest, tree = measure([*command, "--no-progress"], repeat)
+        print(
+            f"\nsynthetic history, {describe(repo)}: leakscan {seconds:.2f} s, "
+            f"largest process {largest:.0f} MB, whole tree {tree:.0f} MB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

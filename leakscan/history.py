@@ -1,0 +1,390 @@
+"""History scans: every blob of the selected history scanned once, provenance attached after.
+
+The flow: one `git log` pass streams which commits introduced which blobs (sources/git/log.py);
+each blob not seen before goes, as an id, to a worker, whose own `git cat-file --batch` reads it
+and whose Detector scans it; the introductions wait on disk (IntroductionSpool). After the scan,
+only the blobs that matched are looked up there, and their commits described.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import regex
+
+from leakscan.config import Config
+from leakscan.detect import Detector
+from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
+from leakscan.progress import Progress
+from leakscan.rules import RuleSet
+from leakscan.scan import ScanOptions, finding_order, new_result, record_problem, to_finding
+from leakscan.sources.git.log import GITLINK, HistoryLog, Selection, check_revisions
+from leakscan.sources.git.objects import (
+    Unread,
+    close_readers,
+    count_store_blobs,
+    is_lfs_pointer,
+    reader_for,
+    ref_blobs,
+    store_objects,
+)
+from leakscan.sources.git.provenance import NO_COMMIT, Introduction, IntroductionSpool, describe_commits
+from leakscan.sources.git.repo import Repository, open_repository
+from leakscan.suppress import Suppressor
+from leakscan.workers import WorkerSpec, default_jobs, map_batches
+
+_BATCH_BLOBS = 512  # ids per worker job: 21 KiB of ids, well under a pipe's buffer
+_SMALL_STORE_BYTES = 2 * 1024 * 1024  # below this, worker processes cost more than they save
+_LISTED_GITLINKS = 10
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    """What part of the history to scan and how to report where a secret came from."""
+
+    selection: Selection = Selection()
+    recurse_submodules: bool = False
+    all_commits: bool = False  # one finding per introducing commit, not only the earliest
+    revision_option: str = "--branch"  # how the user named the revisions, for error messages
+
+
+@dataclass(frozen=True)
+class BlobBatch:
+    """A worker's job: blob ids to read from `repo`, with a path each (path-restricted rules use it)."""
+
+    repo: Repository
+    oids: tuple[str, ...]
+    paths: tuple[str, ...]
+    max_size: int
+
+
+@dataclass(frozen=True)
+class BlobHits:
+    """A blob that matched, and its hits."""
+
+    oid: str
+    path: str
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a worker found in one batch; blobs without hits leave only counts behind."""
+
+    blobs: int
+    bytes: int
+    found: tuple[BlobHits, ...] = ()
+    problems: tuple[Skipped | ScanError, ...] = ()
+    dropped: tuple[tuple[str, int], ...] = ()
+    lfs_pointers: tuple[str, ...] = ()
+
+
+@dataclass
+class _Tally:
+    """Per-repository totals gathered while batches come back."""
+
+    found: list[BlobHits] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    lfs_pointers: list[str] = field(default_factory=list)
+
+
+def scan_history(
+    repo: Repository, rules: RuleSet, options: ScanOptions, history: HistoryOptions, config: Config
+) -> ScanResult:
+    """Scan the selected history of `repo` (and of its checked-out submodules if asked)."""
+    check_revisions(repo, history.selection, history.revision_option)
+    result = new_result(repo.root, "git", rules, options)
+    started = time.monotonic()
+    pairs = _scan_repository(repo, "", rules, options, history, result)
+    result.findings = sorted(Suppressor(config, path_base=repo.root).mark(pairs), key=finding_order)
+    result.skipped.sort(key=lambda s: s.path)
+    result.errors.sort(key=lambda e: e.path)
+    result.dropped = dict(sorted(result.dropped.items()))
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+def _scan_repository(
+    repo: Repository,
+    prefix: str,
+    rules: RuleSet,
+    options: ScanOptions,
+    history: HistoryOptions,
+    result: ScanResult,
+) -> list[tuple[Finding, str | None]]:
+    """Scan one repository into `result`; returns its findings (not yet suppressed) with inline flags."""
+    spool = IntroductionSpool(repo.hash_hex // 2)
+    source = BlobSource(repo, history.selection, spool)
+    try:
+        tally = _run_workers(source, rules, options, result, prefix)
+        for message in source.errors:
+            result.errors.append(ScanError(prefix or repo.root, message))
+        result.notes.extend(_notes(repo, source, tally, history, prefix))
+        pairs = _findings(repo, spool, tally.found, rules, history.all_commits, prefix)
+    finally:
+        spool.close()
+    if source.gitlinks and history.recurse_submodules:
+        pairs.extend(_scan_submodules(repo, sorted(source.gitlinks), prefix, rules, options, history, result))
+    return pairs
+
+
+def _run_workers(
+    source: BlobSource, rules: RuleSet, options: ScanOptions, result: ScanResult, prefix: str
+) -> _Tally:
+    tally = _Tally()
+    jobs = _jobs(source.repo, options)
+    progress = _progress(source, options)
+    batches = source.batches(options.max_file_size)
+    try:
+        for outcome in map_batches(_scan_blobs, batches, WorkerSpec(rules, options.engine), jobs):
+            result.files += outcome.blobs
+            result.bytes += outcome.bytes
+            tally.found.extend(outcome.found)
+            tally.dropped.update(dict(outcome.dropped))
+            tally.lfs_pointers.extend(prefix + p for p in outcome.lfs_pointers)
+            for problem in outcome.problems:
+                record_problem(result, _prefixed(problem, prefix))
+            progress.advance(outcome.blobs, outcome.bytes)
+    finally:
+        progress.close()
+        close_readers()
+    for reason, count in tally.dropped.items():
+        result.dropped[reason] = result.dropped.get(reason, 0) + count
+    return tally
+
+
+def _jobs(repo: Repository, options: ScanOptions) -> int:
+    if options.jobs:
+        return options.jobs
+    return 1 if _store_bytes(repo) < _SMALL_STORE_BYTES else default_jobs()
+
+
+def _store_bytes(repo: Repository) -> int:
+    """Bytes of the object store on disk (compressed), from `git count-objects`."""
+    counts = dict(
+        line.split(": ", 1) for line in repo.run("count-objects", "-v").decode().splitlines() if ": " in line
+    )
+    return 1024 * (int(counts.get("size", 0)) + int(counts.get("size-pack", 0)))
+
+
+def _progress(source: BlobSource, options: ScanOptions) -> Progress:
+    if not options.progress:
+        return Progress(0, 0, "blobs", enabled=False)
+    blobs, size = count_store_blobs(source.repo) if source.selection.everything else (0, 0)
+    return Progress(blobs, size, "blobs", enabled=True)
+
+
+class BlobSource:
+    """The blobs to scan, each once, in the order the log pass meets them; records introductions."""
+
+    def __init__(self, repo: Repository, selection: Selection, spool: IntroductionSpool) -> None:
+        self.repo = repo
+        self.selection = selection
+        self.spool = spool
+        self.seen: set[bytes] = set()  # binary ids: the only per-blob state kept in memory
+        self.gitlinks: set[str] = set()
+        self.commits = 0
+        self.errors: list[str] = []
+
+    def batches(self, max_size: int) -> Iterator[BlobBatch]:
+        """Worker jobs of up to `_BATCH_BLOBS` blobs."""
+        oids: list[str] = []
+        paths: list[str] = []
+        for oid, path in self.blobs():
+            oids.append(oid)
+            paths.append(path)
+            if len(oids) >= _BATCH_BLOBS:
+                yield BlobBatch(self.repo, tuple(oids), tuple(paths), max_size)
+                oids, paths = [], []
+        if oids:
+            yield BlobBatch(self.repo, tuple(oids), tuple(paths), max_size)
+
+    def blobs(self) -> Iterator[tuple[str, str]]:
+        """(blob id, a path it has) for every blob the selection holds, each once."""
+        yield from self._introduced_blobs()
+        if self.selection.everything:
+            for oid, name in ref_blobs(self.repo):
+                yield from self._new(oid.encode(), name.encode(), NO_COMMIT)
+        if self.selection.unreachable:
+            for oid in store_objects(self.repo, "blob"):
+                if binascii.unhexlify(oid) not in self.seen:
+                    self.seen.add(binascii.unhexlify(oid))
+                    yield oid, f"<unreachable blob {oid}>"
+
+    def _introduced_blobs(self) -> Iterator[tuple[str, str]]:
+        log = HistoryLog(self.repo, self.selection, self._extra_tips())
+        for changes in log.commits():
+            self.commits += 1
+            index = self.spool.add_commit(binascii.unhexlify(changes.commit), changes.time)
+            for mode, blob, path in changes.blobs:
+                if mode == GITLINK:
+                    self.gitlinks.add(path.decode("utf-8", "replace"))
+                else:
+                    yield from self._new(blob, path, index)
+        if log.error:
+            self.errors.append(f"git log stopped: {log.error}")
+
+    def _new(self, blob: bytes, path: bytes, commit_index: int) -> Iterator[tuple[str, str]]:
+        key = binascii.unhexlify(blob)
+        self.spool.add(key, commit_index, path)
+        if key not in self.seen:
+            self.seen.add(key)
+            yield blob.decode(), path.decode("utf-8", "replace")
+
+    def _extra_tips(self) -> list[str]:
+        """Besides every ref: older stash entries (the stash's reflog), and with `unreachable`,
+        every commit in the object store, so dangling commits get provenance too."""
+        if not self.selection.everything:
+            return []
+        stash = self.repo.run("log", "-g", "--format=%H", "refs/stash", "--", check=False)
+        tips = stash.decode().split()
+        if self.selection.unreachable:
+            tips.extend(store_objects(self.repo, "commit"))
+        return tips
+
+
+def _scan_blobs(detector: Detector, batch: BlobBatch) -> BatchOutcome:
+    """Worker: read a batch of blobs through this process's `git cat-file` and scan each."""
+    reader = reader_for(batch.repo)
+    found: list[BlobHits] = []
+    problems: list[Skipped | ScanError] = []
+    lfs: list[str] = []
+    dropped: Counter[str] = Counter()
+    blobs = size = 0
+    for oid, path, data in zip(batch.oids, batch.paths, reader.read(batch.oids, batch.max_size), strict=True):
+        if isinstance(data, Unread):
+            problems.append(ScanError(path, data.reason) if data.error else Skipped(path, data.reason))
+            continue
+        blobs += 1
+        size += len(data)
+        if is_lfs_pointer(data):
+            lfs.append(path)
+        detection = detector.detect(data, path)
+        dropped.update(detection.dropped)
+        if detection.hits:
+            found.append(BlobHits(oid, path, _distinct(detection.hits)))
+    return BatchOutcome(blobs, size, tuple(found), tuple(problems), tuple(dropped.items()), tuple(lfs))
+
+
+def _distinct(hits: list[Hit]) -> tuple[Hit, ...]:
+    """One hit per (rule, secret) in a blob: a history finding is identified by rule, secret,
+    path and blob, so a secret repeated within one file version is reported at its first line."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for hit in hits:
+        if (hit.rule_id, hit.secret) not in seen:
+            seen.add((hit.rule_id, hit.secret))
+            out.append(hit)
+    return tuple(out)
+
+
+def _findings(
+    repo: Repository,
+    spool: IntroductionSpool,
+    found: list[BlobHits],
+    rules: RuleSet,
+    all_commits: bool,
+    prefix: str,
+) -> list[tuple[Finding, str | None]]:
+    """Each matched blob's hits at each path it was introduced at, with the introducing commit(s)."""
+    introductions = spool.lookup({binascii.unhexlify(b.oid) for b in found})
+    placements = {b.oid: _by_path(introductions.get(binascii.unhexlify(b.oid), []), b.path) for b in found}
+    wanted = {
+        i.commit for paths in placements.values() for group in paths.values() for i in group if i.commit
+    }
+    described = describe_commits(repo, wanted)
+    pairs: list[tuple[Finding, str | None]] = []
+    for blob in found:
+        for path, group in placements[blob.oid].items():
+            commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
+            shown: list[Commit | None] = list(commits if all_commits else commits[:1]) or [None]
+            for hit in blob.hits:
+                if not _rule_applies(rules, hit.rule_id, path):
+                    continue
+                base = to_finding(hit, rules, prefix + path, blob.oid)
+                pairs.extend(
+                    (replace(base, commit=commit, commits=len(commits)), hit.marker) for commit in shown
+                )
+    return pairs
+
+
+def _by_path(introductions: list[Introduction], fallback: str) -> dict[str, list[Introduction]]:
+    """Introductions grouped by path, earliest commit first (commit date, then id).
+
+    A blob no commit introduced (dangling) keeps the path it was scanned under."""
+    if not introductions:
+        return {fallback: []}
+    grouped: dict[str, list[Introduction]] = {}
+    for intro in sorted(set(introductions), key=lambda i: (i.time, i.commit or "")):
+        grouped.setdefault(intro.path, []).append(intro)
+    return grouped
+
+
+def _rule_applies(rules: RuleSet, rule_id: str, path: str) -> bool:
+    """Path-restricted rules apply only at the paths they name (the worker saw one path per blob)."""
+    wanted = rules.by_id(rule_id).path
+    return wanted is None or regex.search(wanted, path) is not None
+
+
+def _prefixed(problem: Skipped | ScanError, prefix: str) -> Skipped | ScanError:
+    return replace(problem, path=prefix + problem.path) if prefix else problem
+
+
+def _notes(
+    repo: Repository, source: BlobSource, tally: _Tally, history: HistoryOptions, prefix: str
+) -> list[str]:
+    where = f"submodule {prefix.rstrip('/')}: " if prefix else ""
+    notes = []
+    if source.commits == 0 and not source.seen:
+        notes.append(
+            f"{where}the repository has no commits"
+            if source.selection.everything
+            else f"{where}no commits in the selected history"
+        )
+    if repo.shallow:
+        notes.append(
+            f"{where}shallow clone: history beyond the shallow boundary is not in this repository and "
+            "was not scanned; blobs present at a boundary commit are attributed to it"
+        )
+    if tally.lfs_pointers:
+        notes.append(
+            f"{where}{len(tally.lfs_pointers)} Git LFS pointer file(s) (e.g. {min(tally.lfs_pointers)}): "
+            "their content is stored outside git and was not fetched or scanned"
+        )
+    if source.gitlinks and not history.recurse_submodules:
+        listed = ", ".join(prefix + p for p in sorted(source.gitlinks)[:_LISTED_GITLINKS])
+        more = len(source.gitlinks) - _LISTED_GITLINKS
+        notes.append(
+            f"submodules not scanned (gitlinks at {listed}{f' and {more} more' if more > 0 else ''}); "
+            "--recurse-submodules scans those that are checked out"
+        )
+    return notes
+
+
+def _scan_submodules(
+    repo: Repository,
+    paths: list[str],
+    prefix: str,
+    rules: RuleSet,
+    options: ScanOptions,
+    history: HistoryOptions,
+    result: ScanResult,
+) -> list[tuple[Finding, str | None]]:
+    """Scan each checked-out submodule's own history (its refs; a range names superproject commits)."""
+    selection = Selection(since=history.selection.since, unreachable=history.selection.unreachable)
+    inner = replace(history, selection=selection)
+    pairs: list[tuple[Finding, str | None]] = []
+    for path in paths:
+        folder = os.path.join(repo.root, path)
+        if repo.bare or not os.path.exists(os.path.join(folder, ".git")):
+            result.notes.append(f"submodule {prefix}{path} is not checked out: not scanned")
+            continue
+        pairs.extend(
+            _scan_repository(open_repository(folder), f"{prefix}{path}/", rules, options, inner, result)
+        )
+    return pairs
