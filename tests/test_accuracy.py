@@ -20,19 +20,21 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return build_corpus(tmp_path_factory.mktemp("accuracy") / "repo")
 
 
-def scan_findings(run, corpus: Corpus, engine: str, out: Path) -> list[dict]:
+def scan_findings(run, corpus: Corpus, engine: str, out: Path, command: str = "scan") -> list[dict]:
     proc = run(
-        "scan", str(corpus.root), "--engine", engine, "--format", "json", "-o", str(out), "--show-secrets"
+        command, str(corpus.root), "--engine", engine, "--format", "json", "-o", str(out), "--show-secrets"
     )
     assert proc.returncode == 1, proc.stderr.decode()
     return json.loads(out.read_text())["findings"]
 
 
+def relative(corpus: Corpus, path: str) -> str:
+    """A tree scan reports paths as given (here absolute); a history scan, relative to the repository."""
+    return os.path.relpath(path, corpus.root) if os.path.isabs(path) else path
+
+
 def reported(corpus: Corpus, findings: list[dict]) -> list[Reported]:
-    return [
-        Reported(f["rule_id"], os.path.relpath(f["path"], corpus.root), f["line"], f["secret"])
-        for f in findings
-    ]
+    return [Reported(f["rule_id"], relative(corpus, f["path"]), f["line"], f["secret"]) for f in findings]
 
 
 def test_corpus_is_large_and_varied(corpus: Corpus) -> None:
@@ -51,6 +53,17 @@ def test_working_tree_recall_and_precision(run, engine: str, corpus: Corpus, tmp
     assert result.precision >= PRECISION, [(f.tool_rule, f.path, f.line) for f in result.false_findings]
 
 
+def test_history_recall_and_precision(run, engine: str, corpus: Corpus, tmp_path: Path) -> None:
+    findings = scan_findings(run, corpus, engine, tmp_path / "r.json", command="git")
+    result = score(corpus, reported(corpus, findings), True)
+    assert result.decoys_reported == []
+    assert result.recall >= RECALL, [(p.kind, p.path, p.line) for p in result.missed]
+    assert result.precision >= PRECISION, [(f.tool_rule, f.path, f.line) for f in result.false_findings]
+    # Secrets that only the history holds: removed, deleted, or on an unmerged branch.
+    gone = {p.secret for p in corpus.planted if p.history_only}
+    assert gone <= {f["secret"] for f in findings if f["commit"]}
+
+
 def test_each_secret_is_reported_once(run, corpus: Corpus, tmp_path: Path) -> None:
     findings = scan_findings(run, corpus, "regex", tmp_path / "r.json")
     places = Counter((f["path"], f["line"], f["secret"]) for f in findings)
@@ -59,7 +72,7 @@ def test_each_secret_is_reported_once(run, corpus: Corpus, tmp_path: Path) -> No
 
 def test_decoded_secrets_point_at_their_encoded_text(run, corpus: Corpus, tmp_path: Path) -> None:
     findings = scan_findings(run, corpus, "regex", tmp_path / "r.json")
-    decoded = {(os.path.relpath(f["path"], corpus.root), f["line"], f["decoded"]) for f in findings}
+    decoded = {(relative(corpus, f["path"]), f["line"], f["decoded"]) for f in findings}
     encoded = [p for p in corpus.expected(history=False) if p.encoding]
     assert len(encoded) >= 8
     for planted in encoded:
