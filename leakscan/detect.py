@@ -11,7 +11,8 @@ item and says how it was decoded.
 When several matches claim one secret, one is reported (`settle`):
 1. a match from decoded text is dropped when the plain text already gave the same secret there
    (or the same specific rule matched its encoded form there);
-2. specific rules win over generic rules on any overlap;
+2. specific rules win over generic rules on any overlap, even when the specific rule rejected the
+   text (a `GITHUB_TOKEN=ghp_…` whose checksum fails is not a generic token either);
 3. two specific rules on the identical span: the one with a checksum, else the one not bound to a
    path, else the one with the longest literal keyword (a longer prefix says more), else plain
    text before decoded text, else the first loaded;
@@ -44,6 +45,7 @@ DECODE_BUDGET = 1 << 20  # decoded bytes per item
 CONTEXT_BYTES = 160  # bytes of the enclosing line kept around decoded text
 CONTEXT_LINES = 2  # lines before a secret's line that validators read (for `docsearch({` and the like)
 _SEPARATOR = b"\n\n"
+_LONGEST_MATCH = 1 << 16  # no rule's secret is longer (private keys are the longest)
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Candidate:
     # its decoded text. Base64 places every decoded secret on the whole encoded span, so two
     # secrets of one blob are told apart here.
     inner: tuple[tuple[int, int, str], int, int] | None = None
+    # A specific rule recognised the text and rejected it (wrong checksum, documentation dummy):
+    # not reported, but no generic rule may report it either.
+    rejected: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,8 @@ class Detector:
         """Findings-to-be in `data`, in order of position."""
         result = Detection()
         found = [
-            Candidate(raw.rule_index, raw.secret_start, raw.secret_end, secret)
-            for raw, secret in self._validated(self.engine.scan(data, path), data, result.dropped)
+            Candidate(raw.rule_index, raw.secret_start, raw.secret_end, secret, rejected=rejected)
+            for raw, secret, rejected in self._validated(self.engine.scan(data, path), data, result.dropped)
         ]
         if self._spans is not None:
             found.extend(self._rescan_decoded(self._spans, data, path, result.dropped))
@@ -138,16 +143,20 @@ class Detector:
 
     def _validated(
         self, raws: Iterable[RawMatch], text: bytes, dropped: Counter[str]
-    ) -> Iterable[tuple[RawMatch, str]]:
-        """Raw matches that pass their rule's validators, with the secret as text."""
+    ) -> Iterable[tuple[RawMatch, str, bool]]:
+        """Raw matches that pass their rule's validators, with the secret as text; and the
+        specific rules' matches that failed (flagged True), which generic rules must not take."""
         for raw in raws:
+            rule = self.rules[raw.rule_index]
             secret = raw.secret.decode("utf-8", "replace")
             context = _context(text, raw.secret_start).decode("utf-8", "replace")
-            reason = reject_reason(self.rules[raw.rule_index], secret, context)
+            reason = reject_reason(rule, secret, context)
             if reason is None:
-                yield raw, secret
+                yield raw, secret, False
             else:
                 dropped[reason] += 1
+                if not rule.generic:
+                    yield raw, secret, True
 
     def _rescan_decoded(
         self, spans: SpanFinder, data: bytes, path: str | None, dropped: Counter[str]
@@ -172,7 +181,7 @@ class Detector:
     ) -> Iterable[Candidate]:
         """Validated matches of a rescan buffer that lie in decoded text, placed in the item."""
         starts = [s.start for s in segments]
-        for raw, secret in self._validated(raws, buffer, dropped):
+        for raw, secret, rejected in self._validated(raws, buffer, dropped):
             segment = segments[bisect.bisect_right(starts, raw.secret_start) - 1]
             if raw.secret_end > segment.end:
                 continue  # spans two segments: an artefact of the buffer
@@ -180,21 +189,32 @@ class Detector:
                 continue  # wholly in the line context: the plain scan has seen it
             start, end = _in_item(segment, raw.secret_start, raw.secret_end)
             inner = _in_root(segment, raw.secret_start, raw.secret_end)
-            yield Candidate(raw.rule_index, start, end, secret, segment.piece.chain, inner)
+            yield Candidate(raw.rule_index, start, end, secret, segment.piece.chain, inner, rejected)
 
     def settle(self, found: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
         """One candidate per secret (see the module docstring for the order)."""
-        unique = _without_decoded_repeats(found, self.rules, dropped)
+        unique = _without_decoded_repeats([c for c in found if not c.rejected], self.rules, dropped)
+        blocked = sorted((c for c in found if c.rejected), key=lambda c: c.start)
+        blocked_starts = [c.start for c in blocked]
         kept: list[Candidate] = []
         for cluster in _overlapping(unique):
+            reach = max(c.end for c in cluster)
+            lo = bisect.bisect_left(blocked_starts, cluster[0].start - _LONGEST_MATCH)
+            hi = bisect.bisect_left(blocked_starts, reach)
+            near = [b for b in blocked[lo:hi] if b.end > cluster[0].start]
             accepted: list[Candidate] = []
             for c in sorted(cluster, key=self._preference):
-                if any(self._conflict(c, a) for a in accepted):
+                if any(self._conflict(c, a) for a in accepted) or self._blocked(c, near):
                     dropped["overlap"] += 1
                 else:
                     accepted.append(c)
             kept.extend(accepted)
         return kept
+
+    def _blocked(self, c: Candidate, blocked: list[Candidate]) -> bool:
+        """A generic match over text that a specific rule recognised and rejected: a GitHub token
+        whose checksum fails is not a generic "token" either."""
+        return self.rules[c.rule_index].generic and any(_overlap(c, b) for b in blocked)
 
     def _preference(self, c: Candidate) -> tuple:
         rule, rank = self.rules[c.rule_index], self._rank[c.rule_index]
