@@ -5,8 +5,9 @@
     python bench/accuracy.py --all        # also whispers (semgrep per file: minutes)
     python bench/accuracy.py --keep DIR   # keep the corpus and every report in DIR
 
-One row per tool and mode: findings, recall, precision, hard negatives reported (documentation
-dummies among them) and seconds. The working tree holds the credentials that are not
+One row per tool and mode: findings, recall (overall, on provider formats, on generic kinds and
+credential files), precision, hard negatives reported (documentation dummies among them) and
+seconds. The working tree holds the credentials that are not
 history-only; git mode must find all of them. A finding counts as true when it names a planted
 credential's file and secret (equal, contained, or equal once the finding's base64/percent/JSON
 form is decoded; detect-secrets only gives a SHA-1 of what it found). Lines are not compared here
@@ -117,8 +118,9 @@ def _peer_row(row: dict) -> Reported:
 def table_row(tool: str, mode: str, findings: list[Reported], result: Score, seconds: float) -> str:
     dummies = sum(d.kind.endswith("dummy") for d in result.decoys_reported)
     return (
-        f"| {tool} | {mode} | {len(findings)} | {result.recall:.2f} | {result.precision:.2f} | "
-        f"{len(result.decoys_reported)} | {dummies} | {seconds:.1f} |"
+        f"| {tool} | {mode} | {len(findings)} | {result.recall:.2f} | {result.recall_of(False):.2f} | "
+        f"{result.recall_of(True):.2f} | {result.precision:.2f} | {len(result.decoys_reported)} | "
+        f"{dummies} | {seconds:.1f} |"
     )
 
 
@@ -139,9 +141,10 @@ def main() -> None:
             f"({sum(d.kind.endswith('dummy') for d in corpus.decoys)} documentation dummies)\n"
         )
         print(
-            "| tool | mode | findings | recall | precision | hard negatives reported | dummies reported | s |"
+            "| tool | mode | findings | recall | provider formats | generic and files | precision "
+            "| hard negatives reported | dummies reported | s |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         modes = ["dir"] if args.smoke else ["dir", "git"]
         for mode in modes:
             outcome = run_leakscan(corpus, mode, work)

@@ -96,6 +96,16 @@ class Corpus:
         return {p.kind for p in self.planted}
 
 
+# Kinds with no provider format: assignments, headers, URLs and credential files.
+GENERIC_KINDS = frozenset(
+    {"generic-password", "generic-api-key", "generic-secret", "generic-token", "bearer-token", "basic-auth"}
+    | {"api-key-header", "curl-password", "cli-password", "url-password", "connection-string-password"}
+    | {"netrc-password", "pgpass-password", "git-credentials", "npmrc-auth", "pypirc-password"}
+    | {"docker-config-auth", "docker-registry-password", "htpasswd-hash", "s3cfg-secret"}
+    | {"filezilla-password", "sftp-config-password", "mysql-option-file"}
+)
+
+
 @dataclass
 class Score:
     """Recall and precision of one scan against the truth."""
@@ -110,6 +120,12 @@ class Score:
     def recall(self) -> float:
         total = len(self.found) + len(self.missed)
         return len(self.found) / total if total else 1.0
+
+    def recall_of(self, generic: bool) -> float:
+        """Recall over the generic kinds (GENERIC_KINDS), or over the provider formats."""
+        found = sum((p.kind in GENERIC_KINDS) == generic for p in self.found)
+        missed = sum((p.kind in GENERIC_KINDS) == generic for p in self.missed)
+        return found / (found + missed) if found + missed else 1.0
 
     @property
     def precision(self) -> float:
