@@ -5,7 +5,7 @@ locating) over real text: every readable file under the roots (default: this Pyt
 site-packages and standard library; pass git's source tree for C and shell). Also counts the
 encoded spans found and decoded per MB, and the findings decoding adds. Medians of --repeat runs.
 
-    python bench/decode.py                  # ~200 MB, 3 repeats
+    python bench/decode.py                  # ~200 MB, 5 repeats
     python bench/decode.py --smoke          # ~5 MB, 1 repeat
     python bench/decode.py /tmp/git-tree --megabytes 60
 """
@@ -21,24 +21,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from catalogue import corpus
+from engine import collect_text
 from leakscan.detect import DECODE_BUDGET, Detector
 from leakscan.matcher import build_engine, hyperscan_available
 from leakscan.rules import load_rules
 from leakscan.validate.decode import SpanFinder
 
 
-def throughput(detector: Detector, items: list[bytes], repeat: int) -> tuple[float, int]:
-    """Median MB/s of `detector` over every item, and the findings it made."""
+def throughputs(detectors: list[Detector], items: list[bytes], repeat: int) -> list[tuple[float, int]]:
+    """Median MB/s of each detector over every item, and the findings it made. The detectors take
+    turns, run after run, so that a busy moment on a shared machine hits them alike."""
     size = sum(len(item) for item in items) / 1e6
-    timings, found = [], 0
+    timings: list[list[float]] = [[] for _ in detectors]
+    found = [0] * len(detectors)
     for _ in range(repeat):
-        found = 0
-        start = time.perf_counter()
-        for item in items:
-            found += len(detector.detect(item).hits)
-        timings.append(time.perf_counter() - start)
-    return size / statistics.median(timings), found
+        for n, detector in enumerate(detectors):
+            start = time.perf_counter()
+            found[n] = sum(len(detector.detect(item).hits) for item in items)
+            timings[n].append(time.perf_counter() - start)
+    return [(size / statistics.median(t), f) for t, f in zip(timings, found, strict=True)]
 
 
 def spans(items: list[bytes]) -> dict[str, int]:
@@ -55,13 +56,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("roots", nargs="*", type=Path)
     parser.add_argument("--megabytes", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="a quick pass over ~5 MB")
     args = parser.parse_args()
     if args.smoke:
         args.megabytes, args.repeat = 5, 1
     paths = sysconfig.get_paths()
-    items = corpus(args.roots or [Path(paths["purelib"]), Path(paths["stdlib"])], args.megabytes * 1_000_000)
+    roots = [str(root) for root in args.roots] or [paths["stdlib"], paths["purelib"]]
+    items = collect_text(roots, args.megabytes * 1_000_000)
     os.environ.setdefault("LEAKSCAN_CACHE_DIR", tempfile.mkdtemp(prefix="leakscan-bench-"))
     rules = load_rules()
     size = sum(len(item) for item in items) / 1e6
@@ -72,8 +74,8 @@ def main() -> int:
     print(f"{'engine':<10} {'no decoding':>12} {'decoding':>12} {'cost':>6} {'findings':>9} {'+decoded':>9}")
     for name in ["hyperscan", "regex"] if hyperscan_available() else ["regex"]:
         engine = build_engine(rules, name)
-        plain, plain_found = throughput(Detector(rules, engine, decode=False), items, args.repeat)
-        full, full_found = throughput(Detector(rules, engine, decode=True), items, args.repeat)
+        detectors = [Detector(rules, engine, decode=False), Detector(rules, engine, decode=True)]
+        (plain, plain_found), (full, full_found) = throughputs(detectors, items, args.repeat)
         print(
             f"{name:<10} {plain:>7.1f} MB/s {full:>7.1f} MB/s {plain / full:>5.2f}x "
             f"{plain_found:>9} {full_found - plain_found:>+9}"

@@ -52,7 +52,7 @@ def test_json_escapes_and_percent_encoding_point_at_the_escaped_secret(run, tmp_
     (tmp_path / "links.txt").write_text(f"mirror: https://gw.internal/login?next={quoted}\n")
     assert places(findings(run, tmp_path)) == [
         ("links.txt", 1, 61, "generic-url-password", "N4vq8Jw2Lz6TbK3s", "percent"),
-        ("services.json", 1, 20, "generic-secret-assignment", "Wq3vR&tLp2zK9x", "json"),
+        ("services.json", 1, 20, "generic-password", "Wq3vR&tLp2zK9x", "json"),
     ]
 
 
@@ -69,7 +69,7 @@ def test_notebook_cells_and_outputs_report_the_files_lines(run, tmp_path: Path) 
     }
     (tmp_path / "analysis.ipynb").write_text(json.dumps(notebook, indent=1))
     assert places(findings(run, tmp_path)) == [
-        ("analysis.ipynb", 7, 26, "generic-secret-assignment", "Lm3Rq8Zt2Wx7Kc4VbNpQ", "json"),
+        ("analysis.ipynb", 7, 26, "generic-api-key", "Lm3Rq8Zt2Wx7Kc4VbNpQ", "json"),
         ("analysis.ipynb", 14, 17, "github-pat-classic", token, None),
     ]
 
