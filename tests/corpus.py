@@ -226,10 +226,10 @@ def build_corpus(root: Path, seed: int = 2024) -> Corpus:
     forge, build = Forge(seed), Builder(root, corpus)
     git = _Git(root)
     git("init", "-q", "-b", "main")
-    _source_files(build, forge)
-    _config_files(build, forge)
-    _more_files(build, forge)
-    _legacy_file(build, forge)
+    for write in (_source_files, _typed_source_files, _config_files, _script_files, _provider_configs):
+        write(build, forge)
+    for write in (_docs_and_command_lines, _more_files, _more_languages, _more_providers, _legacy_file):
+        write(build, forge)
     git.commit("Service skeleton with configuration", 1)
     released = forge.github()
     build.write(
@@ -247,11 +247,10 @@ def build_corpus(root: Path, seed: int = 2024) -> Corpus:
     build.remove("config/legacy.yml")
     git.commit("Drop the legacy configuration", 4)
     _side_branch(build, forge, git)
-    _credential_files(build, forge)
-    _key_files(build, forge)
-    _encoded_files(build, forge)
-    _notebook(build, forge)
-    _decoy_files(build, forge)
+    for write in (_credential_files, _registry_and_cloud_files, _key_files, _encoded_files, _notebook):
+        write(build, forge)
+    for write in (_decoy_files, _decoy_placeholders, _decoy_data):
+        write(build, forge)
     git.commit("Deployment files, keys, notebooks and docs", 6)
     return corpus
 
@@ -324,6 +323,10 @@ def _source_files(build: Builder, forge: Forge) -> None:
         "\t_ = slackToken\n\t_ = dbPwd\n}\n",
         [("slack-bot-token", bot), ("generic-password", go_pw)],
     )
+
+
+def _typed_source_files(build: Builder, forge: Forge) -> None:
+    """Java, Ruby, PHP, C# and Terraform."""
     twilio_sid, twilio_secret = "SK" + forge.text(HEX, 32), forge.text(ALNUM, 32)
     java_secret = forge.password(20)
     build.write(
@@ -384,7 +387,7 @@ def _source_files(build: Builder, forge: Forge) -> None:
 
 
 def _config_files(build: Builder, forge: Forge) -> None:
-    """Configuration formats: .env, YAML, JSON, TOML, INI, properties, XML, shell, Dockerfile."""
+    """Configuration formats: .env, YAML, JSON, TOML, INI, properties, XML."""
     env_pw, anthropic = forge.password(), f"sk-ant-api03-{forge.text(B64URL, 93)}AA"
     telegram = f"{forge.text(string.digits, 10)}:AA{forge.text(B64URL, 33)}"
     pg_pw = forge.text(ALNUM, 16)
@@ -461,6 +464,10 @@ def _config_files(build: Builder, forge: Forge) -> None:
         "  </appSettings>\n</configuration>\n",
         [("generic-api-key", net_key)],
     )
+
+
+def _script_files(build: Builder, forge: Forge) -> None:
+    """Shell scripts, a Dockerfile, CI configuration."""
     sh_token, curl_pw, bearer = forge.password(32), forge.password(), forge.text(ALNUM, 40)
     amqp_pw = forge.text(ALNUM, 16)
     amqp = f"amqp://worker:{amqp_pw}@mq.corp.internal:5672/orders"
@@ -503,6 +510,10 @@ def _config_files(build: Builder, forge: Forge) -> None:
         [("slack-webhook", ci_webhook), ("slack-user-token", slack_user)],
         [("placeholder", "${{ secrets.GITHUB_TOKEN }}")],
     )
+
+
+def _provider_configs(build: Builder, forge: Forge) -> None:
+    """Provider tokens in code and configuration files."""
     discord = f"M{forge.text(B64URL, 25)}.{forge.text(B64URL, 6)}.{forge.text(B64URL, 38)}"
     discord_hook = (
         f"https://discord.com/api/webhooks/{forge.text(string.digits, 19)}/{forge.text(B64URL, 68)}"
@@ -559,6 +570,10 @@ def _config_files(build: Builder, forge: Forge) -> None:
             ("stripe-webhook-secret", whsec),
         ],
     )
+
+
+def _docs_and_command_lines(build: Builder, forge: Forge) -> None:
+    """Credentials in documentation, URLs, headers and command lines."""
     url_pw, header_key = forge.text(ALNUM, 16), forge.text(ALNUM, 32)
     basic_pw = forge.password()
     basic = base64.b64encode(f"ci-bot:{basic_pw}".encode()).decode()
@@ -587,8 +602,7 @@ def _config_files(build: Builder, forge: Forge) -> None:
 
 
 def _more_files(build: Builder, forge: Forge) -> None:
-    """More languages and formats: compose, CI, Ansible, Terraform variables, Kotlin, Swift, Rust,
-    Scala, PowerShell, batch, Makefile, .NET connection strings, Android resources, HTTP files."""
+    """docker-compose, GitLab CI, Ansible and Terraform variables."""
     pg, redis, minio = forge.password(), forge.password(), forge.password(32)
     build.write(
         "docker-compose.yml",
@@ -617,6 +631,10 @@ def _more_files(build: Builder, forge: Forge) -> None:
         f'db_password     = "{tf_pw}"\ndatadog_api_key = "{dd_key}"\n',
         [("generic-password", tf_pw), ("generic-api-key", dd_key)],
     )
+
+
+def _more_languages(build: Builder, forge: Forge) -> None:
+    """Kotlin, Swift, Rust, Scala, PowerShell, batch, Makefile, .NET, Jenkins."""
     kt, swift, rust, scala = forge.password(24), forge.password(), forge.password(24), forge.password()
     build.write(
         "android/app/src/main/java/org/corpus/Keys.kt",
@@ -673,6 +691,10 @@ def _more_files(build: Builder, forge: Forge) -> None:
         f"pipeline {{\n  environment {{\n    NEXUS_TOKEN = '{jenkins}'\n  }}\n}}\n",
         [("generic-token", jenkins)],
     )
+
+
+def _more_providers(build: Builder, forge: Forge) -> None:
+    """Provider tokens in more files: .env, README, JavaScript, PHP, JSON, HTTP, Android, Ansible."""
     aws_id, aws_secret = forge.aws_pair()
     openai = f"sk-proj-{forge.text(B64URL, 64)}T3BlbkFJ{forge.text(B64URL, 64)}"
     twilio = forge.text(HEX, 32)
@@ -799,6 +821,10 @@ def _credential_files(build: Builder, forge: Forge) -> None:
         f"username = deploy\npassword = {pypirc_pw}\n",
         [("pypirc-password", pypirc_pw)],
     )
+
+
+def _registry_and_cloud_files(build: Builder, forge: Forge) -> None:
+    """Registry, web-server and cloud credential files."""
     docker_auth = base64.b64encode(f"ci-bot:{forge.password()}".encode()).decode()
     build.write(
         "home/.docker/config.json",
@@ -986,7 +1012,8 @@ def _notebook(build: Builder, forge: Forge) -> None:
 
 
 def _decoy_files(build: Builder, forge: Forge) -> None:
-    """Hard negatives: every one of these must stay unreported."""
+    """Hard negatives (every one must stay unreported): wrong checksums, test values, documentation
+    dummies."""
     bad_ghp = broken_checksum(forge.github())
     bad_fine = forge.github_fine_grained()
     bad_fine = bad_fine[:77] + ("AAAAAAAA" if bad_fine[77:85] != "AAAAAAAA" else "BBBBBBBB") + bad_fine[85:]
@@ -1043,6 +1070,10 @@ def _decoy_files(build: Builder, forge: Forge) -> None:
             ("url-dummy", "postgres://user:password@localhost:5432/mydb"),
         ],
     )
+
+
+def _decoy_placeholders(build: Builder, forge: Forge) -> None:
+    """Placeholders and templates."""
     build.write(
         ".env.example",
         "DB_PASSWORD=your_db_password_here\nSTRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\n"
@@ -1060,6 +1091,10 @@ def _decoy_files(build: Builder, forge: Forge) -> None:
         "  token: '{{ required \"token\" .Values.token }}'\n",
         decoys=[("template", "{{ .Values.db.password | quote }}")],
     )
+
+
+def _decoy_data(build: Builder, forge: Forge) -> None:
+    """Hashes, commit ids, digests, images and encoded dummies."""
     integrity = "sha512-" + base64.b64encode(forge.rng.randbytes(64)).decode()
     build.write(
         "web/package-lock.json",
