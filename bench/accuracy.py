@@ -30,7 +30,7 @@ from pathlib import Path
 from peers import PEERS_HOME, REPO, leakscan
 
 sys.path.insert(0, str(REPO / "tests"))
-from corpus import Corpus, Reported, Score, build_corpus, score  # noqa: E402
+from corpus import Corpus, Reported, build_corpus, score  # noqa: E402
 
 # (tool, mode, needs PEER_EMULATE): the cheap peers; whispers runs semgrep per file.
 PEER_RUNS = [
@@ -115,12 +115,28 @@ def _peer_row(row: dict) -> Reported:
     )
 
 
-def table_row(tool: str, mode: str, findings: list[Reported], result: Score, seconds: float) -> str:
+def table_row(tool: str, mode: str, corpus: Corpus, outcome: tuple[list[Reported], float]) -> str:
+    """One row of the table for one tool in one mode."""
+    findings, seconds = outcome
+    result = score(corpus, findings, mode == "git", lines=False)
     dummies = sum(d.kind.endswith("dummy") for d in result.decoys_reported)
     return (
         f"| {tool} | {mode} | {len(findings)} | {result.recall:.2f} | {result.recall_of(False):.2f} | "
         f"{result.recall_of(True):.2f} | {result.precision:.2f} | {len(result.decoys_reported)} | "
         f"{dummies} | {seconds:.1f} |"
+    )
+
+
+def header(corpus: Corpus) -> str:
+    """What the corpus holds, and the table's head."""
+    dummies = sum(d.kind.endswith("dummy") for d in corpus.decoys)
+    return (
+        f"corpus: {len(corpus.planted)} planted credentials of {len(corpus.kinds())} kinds "
+        f"({len(corpus.expected(history=False))} in the working tree), {len(corpus.decoys)} hard "
+        f"negatives ({dummies} documentation dummies)\n\n"
+        "| tool | mode | findings | recall | provider formats | generic and files | precision "
+        "| hard negatives reported | dummies reported | s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
     )
 
 
@@ -134,42 +150,16 @@ def main() -> None:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         corpus = build_corpus(work / "repo")
-        planted_tree = len(corpus.expected(history=False))
-        print(
-            f"corpus: {len(corpus.planted)} planted credentials of {len(corpus.kinds())} kinds "
-            f"({planted_tree} in the working tree), {len(corpus.decoys)} hard negatives "
-            f"({sum(d.kind.endswith('dummy') for d in corpus.decoys)} documentation dummies)\n"
-        )
-        print(
-            "| tool | mode | findings | recall | provider formats | generic and files | precision "
-            "| hard negatives reported | dummies reported | s |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        modes = ["dir"] if args.smoke else ["dir", "git"]
-        for mode in modes:
+        print(header(corpus))
+        for mode in ["dir"] if args.smoke else ["dir", "git"]:
             outcome = run_leakscan(corpus, mode, work)
             if outcome is not None:
-                findings, seconds = outcome
-                print(
-                    table_row(
-                        "leakscan",
-                        mode,
-                        findings,
-                        score(corpus, findings, mode == "git", lines=False),
-                        seconds,
-                    )
-                )
+                print(table_row("leakscan", mode, corpus, outcome), flush=True)
         runs = SMOKE_RUNS if args.smoke else PEER_RUNS + (SLOW_RUNS if args.all else [])
         for tool, mode, emulate in runs:
             outcome = run_peer(corpus, tool, mode, emulate, work)
             if outcome is not None:
-                findings, seconds = outcome
-                print(
-                    table_row(
-                        tool, mode, findings, score(corpus, findings, mode == "git", lines=False), seconds
-                    ),
-                    flush=True,
-                )
+                print(table_row(tool, mode, corpus, outcome), flush=True)
 
 
 if __name__ == "__main__":
