@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from corpus import build_corpus
+from corpus import ALNUM, Forge, build_corpus
 from leakscan.validate.decode import SpanFinder
 from tokens import github_token
+
+FORGE = Forge(7)  # generated values: nothing secret-shaped is written in this file
+PASSWORD, USER_PASSWORD, API_KEY = (FORGE.text(ALNUM, n) for n in (14, 16, 20))
+ACME = "acme_" + FORGE.text("abcdefghijklmnopqrstuvwxyz0123456789", 20)
 
 
 def findings(run, target: Path, *args: str) -> list[dict]:
@@ -37,22 +41,23 @@ def test_base64_secret_points_at_the_encoded_text(run, tmp_path: Path, engine: s
 
 
 def test_nested_base64_is_decoded_twice(run, tmp_path: Path, engine: str) -> None:
-    auth = base64.b64encode(b"ci-bot:Zt8Kq4Lm2Rx7Wc9B").decode()
+    auth = base64.b64encode(f"ci-bot:{PASSWORD}".encode()).decode()
     config = base64.b64encode(json.dumps({"auths": {"ghcr.io": {"auth": auth}}}).encode()).decode()
     (tmp_path / "registry.yaml").write_text(f"data:\n  .dockerconfigjson: {config}\n")
     found = findings(run, tmp_path, "--engine", engine)
     assert [(f["line"], f["column"], f["secret"], f["decoded"]) for f in found] == [
-        (2, 22, "ci-bot:Zt8Kq4Lm2Rx7Wc9B", "base64+base64")
+        (2, 22, f"ci-bot:{PASSWORD}", "base64+base64")
     ]
 
 
 def test_json_escapes_and_percent_encoding_point_at_the_escaped_secret(run, tmp_path: Path) -> None:
-    (tmp_path / "services.json").write_text('{"smtp_password": "Wq3vR\\u0026tLp2zK9x"}\n')
-    quoted = urllib.parse.quote("https://sync:N4vq8Jw2Lz6TbK3s@git.internal/repo.git", safe="")
+    escaped = PASSWORD[:5] + "\\u0026" + PASSWORD[5:]
+    (tmp_path / "services.json").write_text(f'{{"smtp_password": "{escaped}"}}\n')
+    quoted = urllib.parse.quote(f"https://sync:{USER_PASSWORD}@git.internal/repo.git", safe="")
     (tmp_path / "links.txt").write_text(f"mirror: https://gw.internal/login?next={quoted}\n")
     assert places(findings(run, tmp_path)) == [
-        ("links.txt", 1, 61, "generic-url-password", "N4vq8Jw2Lz6TbK3s", "percent"),
-        ("services.json", 1, 20, "generic-password", "Wq3vR&tLp2zK9x", "json"),
+        ("links.txt", 1, 61, "generic-url-password", USER_PASSWORD, "percent"),
+        ("services.json", 1, 20, "generic-password", PASSWORD[:5] + "&" + PASSWORD[5:], "json"),
     ]
 
 
@@ -62,14 +67,14 @@ def test_notebook_cells_and_outputs_report_the_files_lines(run, tmp_path: Path) 
         "cells": [
             {
                 "cell_type": "code",
-                "source": ["import os\n", 'weather_api_key = "Lm3Rq8Zt2Wx7Kc4VbNpQ"\n'],
+                "source": ["import os\n", f'weather_api_key = "{API_KEY}"\n'],
                 "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"GH_TOKEN={token}\n"]}],
             }
         ]
     }
     (tmp_path / "analysis.ipynb").write_text(json.dumps(notebook, indent=1))
     assert places(findings(run, tmp_path)) == [
-        ("analysis.ipynb", 7, 26, "generic-api-key", "Lm3Rq8Zt2Wx7Kc4VbNpQ", "json"),
+        ("analysis.ipynb", 7, 26, "generic-api-key", API_KEY, "json"),
         ("analysis.ipynb", 14, 17, "github-pat-classic", token, None),
     ]
 
@@ -83,20 +88,20 @@ def test_a_secret_visible_in_plain_text_is_not_reported_again_decoded(run, tmp_p
     assert [(f["rule_id"], f["secret"], f["decoded"]) for f in found] == [("github-pat-classic", token, None)]
 
 
-RULES = """provider: acme
+RULES = f"""provider: acme
 rules:
   - id: acme-token
     name: Acme token
     severity: high
-    pattern: '\\b(acme_[a-z0-9]{20})\\b'
+    pattern: '\\b(acme_[a-z0-9]{{20}})\\b'
     keywords: [acme_]
-    examples: ['acme_k3j5h7g9f1d3s5a7p9o1']
+    examples: ['{ACME}']
   - id: acme-token-broad
     name: Acme token (any context)
     severity: high
-    pattern: '(acme_[a-z0-9]{20})'
+    pattern: '(acme_[a-z0-9]{{20}})'
     keywords: [acme]
-    examples: ['acme_k3j5h7g9f1d3s5a7p9o1']
+    examples: ['{ACME}']
 """
 
 
@@ -105,10 +110,10 @@ def test_two_specific_rules_on_one_span_report_it_once(run, tmp_path: Path) -> N
     rules.write_text(RULES)
     target = tmp_path / "src"
     target.mkdir()
-    (target / "app.env").write_text("ACME_API_TOKEN=acme_k3j5h7g9f1d3s5a7p9o1\n")
+    (target / "app.env").write_text(f"ACME_API_TOKEN={ACME}\n")
     found = findings(run, target, "--rules", str(rules))
     # The longer literal keyword says more: acme-token wins; the generic assignment yields.
-    assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-token", "acme_k3j5h7g9f1d3s5a7p9o1")]
+    assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-token", ACME)]
 
 
 def test_both_span_finders_find_the_same_spans(tmp_path: Path) -> None:
