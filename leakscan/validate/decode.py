@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 MIN_LENGTH = 12  # encoded characters: base64 of 8 bytes, a short password
 MAX_SPAN = 64 * 1024  # longer spans are data, not configuration
@@ -119,8 +120,8 @@ class SpanFinder:
     """Finds the decodable spans of a text: with Hyperscan when it is installed, else with `re`."""
 
     def __init__(self, use_hyperscan: bool = True) -> None:
-        self._database = _compile_gates() if use_hyperscan else None
-        self._scratch = None
+        self._database: Any = _compile_gates() if use_hyperscan else None
+        self._scratch: Any = None
         if self._database is not None:
             import hyperscan
 
@@ -167,7 +168,7 @@ class SpanFinder:
         return runs, percent, escapes
 
 
-def _compile_gates() -> object | None:
+def _compile_gates() -> Any:
     """The Hyperscan database that finds base64 text runs, or None where Hyperscan is not installed."""
     try:
         import hyperscan
@@ -184,7 +185,8 @@ def _run_ending(text: bytes, end: int) -> tuple[int, int] | None:
     if end and text[end - 1] not in _BASE64_CHARS and text[end - 1] != ord("="):
         end -= 1
     window = text[max(0, end - MAX_SPAN - 1) : end][::-1]
-    start = end - _BACKWARDS.match(window).end()
+    trailing = _BACKWARDS.match(window)  # always matches (possibly empty)
+    start = end - (trailing.end() if trailing else 0)
     m = _BASE64_TEXT.match(text, start)
     return m.span() if m is not None and m.end() == end else None
 
