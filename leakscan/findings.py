@@ -72,8 +72,11 @@ class Locator:
         self._last = 0
         self._chars = 0
 
-    def hit(self, rule_id: str, start: int, end: int, decoded: str | None = None) -> Hit:
-        """A `Hit` for the secret at data[start:end]."""
+    def hit(
+        self, rule_id: str, start: int, end: int, decoded: str | None = None, secret: str | None = None
+    ) -> Hit:
+        """A `Hit` for the secret at data[start:end]; a decoded secret is given as `secret`, and
+        [start, end) is then the encoded text it came from."""
         data = self.data
         self._line += data.count(b"\n", self._offset, start)
         self._offset = start
@@ -90,7 +93,7 @@ class Locator:
         tail = data[end : min(line_end, end + 4 * CONTEXT_CHARS)].rstrip(b"\r").decode("utf-8", "replace")
         return Hit(
             rule_id=rule_id,
-            secret=data[start:end].decode("utf-8", "replace"),
+            secret=data[start:end].decode("utf-8", "replace") if secret is None else secret,
             offset=start,
             line=self._line,
             column=self._chars + 1,
