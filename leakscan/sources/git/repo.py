@@ -28,6 +28,7 @@ def git_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARIABLES}
     env.update(
         GIT_NO_LAZY_FETCH="1",  # a partial clone's missing objects are reported, never downloaded
+        GIT_NO_REPLACE_OBJECTS="1",  # `git replace` must not hide the commits really stored
         GIT_TERMINAL_PROMPT="0",
         GIT_OPTIONAL_LOCKS="0",
         LC_ALL="C",
