@@ -23,6 +23,7 @@ from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import RuleSet
 from leakscan.scan import ScanOptions, finding_order, new_result, record_problem, to_finding
+from leakscan.sources.git.idset import ObjectIdSet
 from leakscan.sources.git.log import GITLINK, HistoryLog, Selection, check_revisions
 from leakscan.sources.git.objects import (
     Unread,
@@ -101,12 +102,17 @@ def scan_history(
     result = new_result(repo.root, "git", rules, options)
     started = time.monotonic()
     pairs = _scan_repository(repo, "", rules, options, history, result)
-    result.findings = sorted(Suppressor(config, path_base=repo.root).mark(pairs), key=finding_order)
+    result.findings = sorted(Suppressor(config, path_base=repo.root).mark(pairs), key=_history_order)
     result.skipped.sort(key=lambda s: s.path)
     result.errors.sort(key=lambda e: e.path)
     result.dropped = dict(sorted(result.dropped.items()))
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _history_order(finding: Finding) -> tuple[tuple[str, int, int, str], str]:
+    """Path, position and rule, then the introducing commit's date (versions of a file in turn)."""
+    return finding_order(finding), finding.commit.date if finding.commit else ""
 
 
 def _scan_repository(
@@ -186,7 +192,7 @@ class BlobSource:
         self.repo = repo
         self.selection = selection
         self.spool = spool
-        self.seen: set[bytes] = set()  # binary ids: the only per-blob state kept in memory
+        self.seen = ObjectIdSet(repo.hash_hex // 2)  # the only per-blob state kept in memory
         self.gitlinks: set[str] = set()
         self.commits = 0
         self.errors: list[str] = []
@@ -212,8 +218,7 @@ class BlobSource:
                 yield from self._new(oid.encode(), name.encode(), NO_COMMIT)
         if self.selection.unreachable:
             for oid in store_objects(self.repo, "blob"):
-                if binascii.unhexlify(oid) not in self.seen:
-                    self.seen.add(binascii.unhexlify(oid))
+                if self.seen.add(binascii.unhexlify(oid)):
                     yield oid, f"<unreachable blob {oid}>"
 
     def _introduced_blobs(self) -> Iterator[tuple[str, str]]:
@@ -232,8 +237,7 @@ class BlobSource:
     def _new(self, blob: bytes, path: bytes, commit_index: int) -> Iterator[tuple[str, str]]:
         key = binascii.unhexlify(blob)
         self.spool.add(key, commit_index, path)
-        if key not in self.seen:
-            self.seen.add(key)
+        if self.seen.add(key):
             yield blob.decode(), path.decode("utf-8", "replace")
 
     def _extra_tips(self) -> list[str]:
