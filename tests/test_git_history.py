@@ -530,3 +530,17 @@ def test_sha256_repository(tmp_path, run):
     assert done.returncode == 1, done.stderr
     assert placements(report) == [(token, "k.txt", commit)]
     assert len(report["findings"][0]["blob"]) == 64
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the repository to another user")
+def test_a_repository_git_refuses_is_one_line_with_gits_reason(tmp_path, run):
+    repo = GitRepo(tmp_path / "theirs")
+    repo.commit("init", {"README": "hi\n"})
+    for folder, _, files in os.walk(repo.path):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(name, 65534, 65534)
+    done = run("git", str(repo.path), env={"HOME": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        f"leakscan: error: {repo.path}: detected dubious ownership in repository at '{repo.path}'\n"
+    )
