@@ -19,6 +19,7 @@ import regex
 
 from leakscan.config import Config
 from leakscan.detect import Detector
+from leakscan.errors import LeakscanError
 from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import RuleSet
@@ -327,7 +328,10 @@ def _scan_submodules(
         if repo.bare or not os.path.exists(os.path.join(folder, ".git")):
             result.notes.append(f"submodule {prefix}{path} is not checked out: not scanned")
             continue
-        pairs.extend(
-            _scan_repository(open_repository(folder), f"{prefix}{path}/", rules, options, inner, result)
-        )
+        try:
+            submodule = open_repository(folder)
+        except LeakscanError as exc:
+            result.errors.append(ScanError(f"{prefix}{path}", f"submodule not scanned: {exc}"))
+            continue
+        pairs.extend(_scan_repository(submodule, f"{prefix}{path}/", rules, options, inner, result))
     return pairs

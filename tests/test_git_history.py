@@ -544,3 +544,22 @@ def test_a_repository_git_refuses_is_one_line_with_gits_reason(tmp_path, run):
     assert done.stderr.decode() == (
         f"leakscan: error: {repo.path}: detected dubious ownership in repository at '{repo.path}'\n"
     )
+
+
+def test_a_broken_submodule_is_named_and_the_rest_reported(tmp_path, run):
+    token = github_token(47)
+    library = GitRepo(tmp_path / "library")
+    library.commit("lib", {"lib.py": "x = 1\n"})
+    app = GitRepo(tmp_path / "app")
+    commit = app.commit("init", {"app.py": f"KEY = '{token}'\n"})
+    app.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library.path), "lib")
+    app.commit("add library")
+    (app.path / "lib" / ".git").write_text(f"gitdir: {tmp_path / 'gone'}\n")
+
+    done, report = scan(run, app.path, "--recurse-submodules")
+
+    assert done.returncode == 2
+    assert placements(report) == [(token, "app.py", commit)]
+    [error] = report["scan"]["errors"]
+    assert error["path"] == "lib"
+    assert error["message"].startswith("submodule not scanned: ")
