@@ -4,7 +4,6 @@ they are written. A cache is only ever a shortcut: anything unreadable is rebuil
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -27,6 +26,8 @@ def read_cached(name: str) -> bytes | None:
 
 def write_cached(name: str, payload: bytes) -> None:
     """Write atomically, owner-only; a cache that cannot be written only costs a rebuild later."""
+    import tempfile  # only a cache miss writes: start-up does not pay for it
+
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -18,6 +18,7 @@ from leakscan.report import FORMATS
 
 if TYPE_CHECKING:
     from leakscan.commands import ScanSettings
+    from leakscan.history import HistoryOptions
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -91,19 +92,34 @@ def main() -> None:
     """
 
 
-_SHARED_OPTIONS = (
+_REPORT_OPTIONS = (
     click.option(
         "--format",
         "fmt",
         type=click.Choice(FORMATS),
         default="text",
         show_default=True,
-        help="Report format.",
+        help="Report format (sarif: code scanning; github: Actions annotations; junit: CI test reports).",
     ),
     click.option(
         "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."
     ),
     click.option("--show-secrets", is_flag=True, help="Print secrets in full instead of redacted."),
+    click.option(
+        "--exit-code",
+        "findings_exit",
+        type=click.IntRange(0, 255),
+        default=int(ExitCode.FINDINGS),
+        show_default=True,
+        help="Exit with N when secrets are found (0: report only). An incomplete scan still exits 2.",
+    ),
+    click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False),
+        help="Known findings (a baseline file or a JSON report): reported as suppressed, never failing.",
+    ),
+)
+_SCAN_OPTIONS = (
     _engine_option,
     _rules_option,
     click.option(
@@ -118,41 +134,35 @@ _SHARED_OPTIONS = (
     click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files."),
     click.option("--no-progress", is_flag=True, help="Never draw a progress line."),
 )
-_SHARED_NAMES = (
-    "fmt",
-    "output",
-    "show_secrets",
-    "engine",
-    "extra_rules",
-    "config_path",
-    "jobs",
-    "max_file_size",
-    "no_progress",
-)
+_REPORT_NAMES = ("fmt", "output", "show_secrets", "findings_exit", "baseline")
+_SCAN_NAMES = ("engine", "extra_rules", "config_path", "jobs", "max_file_size", "no_progress")
 
 
 def _scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options every scanning command shares; the command receives them as `settings`."""
+    return _settings_options(command, report=True)
+
+
+def _settings_options(command: Callable[..., Any], report: bool) -> Callable[..., Any]:
+    """The scan options (and with `report`, the report options), gathered into `settings`."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from leakscan.commands import ReportOptions, ScanSettings
 
-        shared = {name: kwargs.pop(name) for name in _SHARED_NAMES}
-        report = ReportOptions(
-            shared["fmt"], shared["output"], shared["show_secrets"], progress=not shared["no_progress"]
-        )
+        shared = {name: kwargs.pop(name) for name in _SCAN_NAMES}
+        reporting = {name: kwargs.pop(name) for name in _REPORT_NAMES} if report else {}
         settings = ScanSettings(
             shared["extra_rules"],
             shared["config_path"],
             shared["engine"],
             shared["jobs"],
             parse_size(shared["max_file_size"]),
-            report,
+            ReportOptions(**reporting, progress=not shared["no_progress"]),
         )
         return command(*args, settings=settings, **kwargs)
 
-    for option in reversed(_SHARED_OPTIONS):
+    for option in reversed((*_REPORT_OPTIONS, *_SCAN_OPTIONS) if report else _SCAN_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
 
@@ -170,6 +180,17 @@ def scan(paths: tuple[str, ...], settings: ScanSettings) -> int:
 
 @main.command("git")
 @click.argument("repo", default=".", required=False)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Only what is staged for the next commit: secrets on added or changed lines (a commit hook).",
+)
+@click.option(
+    "--pre-push",
+    is_flag=True,
+    help="Only the commits being pushed (a pre-push hook: from pre-commit's PRE_COMMIT_FROM_REF and "
+    "PRE_COMMIT_TO_REF, else from the refs git gives the hook on standard input).",
+)
 @click.option("--range", "rev_range", metavar="A..B", help="Only blobs introduced by the commits in A..B.")
 @click.option(
     "--branch", "branches", multiple=True, metavar="NAME", help="Only the history of NAME (repeatable)."
@@ -188,6 +209,8 @@ def scan(paths: tuple[str, ...], settings: ScanSettings) -> int:
 @_fatal_errors_are_one_line
 def git_history(
     repo: str,
+    staged: bool,
+    pre_push: bool,
     rev_range: str | None,
     branches: tuple[str, ...],
     since: str | None,
@@ -199,8 +222,31 @@ def git_history(
     """Scan a repository's history: every blob of every ref, once, with the commit that added it.
 
     REPO is a working tree, a folder in one, or a bare repository (default: the current folder).
+    With --staged, only what the next commit would add; with --pre-push, only what a push sends.
     """
-    from leakscan.commands import run_git_scan
+    from leakscan.commands import run_git_scan, run_push_scan, run_staged_scan
+
+    selecting = rev_range or branches or since or include_unreachable
+    if staged and (pre_push or selecting or recurse_submodules or all_commits):
+        raise click.UsageError("--staged scans the staged changes only; it takes no history options")
+    if pre_push and selecting:
+        raise click.UsageError("--pre-push takes the commits from the push; give no --range/--branch/--since")
+    if staged:
+        return run_staged_scan(repo, settings)
+    history = _history_options(
+        rev_range, branches, since, include_unreachable, recurse_submodules, all_commits
+    )
+    return (run_push_scan if pre_push else run_git_scan)(repo, history, settings)
+
+
+def _history_options(
+    rev_range: str | None,
+    branches: tuple[str, ...],
+    since: str | None,
+    include_unreachable: bool,
+    recurse_submodules: bool,
+    all_commits: bool,
+) -> HistoryOptions:
     from leakscan.history import HistoryOptions
     from leakscan.sources.git.log import Selection
 
@@ -212,7 +258,71 @@ def git_history(
         )
     selection = Selection((rev_range,) if rev_range else branches, since, include_unreachable)
     option = "--range" if rev_range else "--branch"
-    return run_git_scan(repo, HistoryOptions(selection, recurse_submodules, all_commits, option), settings)
+    return HistoryOptions(selection, recurse_submodules, all_commits, option)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Record known findings so that only new ones fail a build.
+
+    A baseline holds each finding's rule, path and secret SHA-256 (never the secret); pass it to
+    any scan with --baseline FILE. Moving a line or rewriting a commit does not make a finding new.
+    """
+
+
+def _baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = (
+        click.argument("file", type=click.Path(dir_okay=False)),
+        click.argument("paths", nargs=-1),
+        click.option("--history", is_flag=True, help="Scan the git history of the repository at PATH."),
+        click.option(
+            "--from-report",
+            type=click.Path(dir_okay=False),
+            help="Take the findings of this JSON report instead of scanning.",
+        ),
+    )
+    command = _settings_options(command, report=False)
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@baseline_group.command("create")
+@_baseline_options
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@_fatal_errors_are_one_line
+def baseline_create(
+    file: str,
+    paths: tuple[str, ...],
+    history: bool,
+    from_report: str | None,
+    force: bool,
+    settings: ScanSettings,
+) -> int:
+    """Scan PATHS (default: .) and write every finding to FILE (mode 0600)."""
+    from leakscan.commands import BaselineSource, baseline_from
+
+    source = BaselineSource(paths or (".",), history, from_report)
+    return baseline_from(file, source, settings, create=True, force=force)
+
+
+@baseline_group.command("update")
+@_baseline_options
+@click.option("--prune", is_flag=True, help="Drop entries that the scan no longer finds.")
+@_fatal_errors_are_one_line
+def baseline_update(
+    file: str,
+    paths: tuple[str, ...],
+    history: bool,
+    from_report: str | None,
+    prune: bool,
+    settings: ScanSettings,
+) -> int:
+    """Scan PATHS (default: .) and add new findings to FILE; known entries stay unless --prune."""
+    from leakscan.commands import BaselineSource, baseline_from
+
+    source = BaselineSource(paths or (".",), history, from_report)
+    return baseline_from(file, source, settings, create=False, prune=prune)
 
 
 @main.group()

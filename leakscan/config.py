@@ -4,30 +4,38 @@
     paths = ["rules/*.yml", "docs/**/*.md"]   # globs, relative to the file's folder
     regexes = ["^AKIA.{12}TEST$"]               # a secret matching one is allowed
     stopwords = ["fixture"]                     # a secret containing one is allowed
+    markers = ["gitleaks:allow"]                # other scanners' inline markers honoured (default: all)
 
     [rules]
     disable = ["generic-password"]
     min_severity = "medium"
+    files = ["ci/acme-rules.yml"]               # more rules, in the rules YAML format
+    [[rules.extra]]                             # or inline: one table per rule, same fields
+    id = "acme-api-key"
+    ...
 
-Configuration can only narrow what is reported: it never defines live checks or endpoints,
-because a scanned repository may be hostile.
+Configuration lives in the scanned repository, which may be hostile: it can add detection rules,
+but never live checks or endpoints (a rule with `verify` or `revoke` is an error here; such rules
+come only from --rules, which the person running the scan chooses).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import regex
-
-from leakscan.errors import LeakscanError
-from leakscan.rules import SEVERITIES
+from leakscan.errors import LeakscanError, RuleError
+from leakscan.rules import SEVERITIES, Rule, load_rule_file, parse_rule_document
 
 CONFIG_NAME = ".leakscan.toml"
-_SECTIONS = {"allowlist": {"paths", "regexes", "stopwords"}, "rules": {"disable", "min_severity"}}
+# Inline markers of other scanners that a config may honour (leakscan:allow always counts).
+OTHER_MARKERS = ("gitleaks:allow", "pragma: allowlist secret")
+_SECTIONS = {
+    "allowlist": {"paths", "regexes", "stopwords", "markers"},
+    "rules": {"disable", "min_severity", "files", "extra"},
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Config:
     stopwords: tuple[str, ...] = ()
     disabled_rules: tuple[str, ...] = ()
     min_severity: str = "info"
+    markers: tuple[str, ...] = OTHER_MARKERS
+    extra_rules: tuple[Rule, ...] = ()
 
 
 def find_config(target: str) -> Path | None:
@@ -69,29 +79,46 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(text: str, source: str, root: str) -> Config:
     """Validate config text; `source` names it in errors, `root` is the folder its paths are relative to."""
+    import tomllib  # only when there is a config file
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LeakscanError(f"{source}: not valid TOML: {exc}") from None
     _check_keys(source, document)
     allow, rules = document.get("allowlist", {}), document.get("rules", {})
+    extra_rules = _extra_rules(source, Path(root), rules)
+    # The examples of the config's own rules are not leaks: the config and its rule files are allowed.
+    names = {CONFIG_NAME, os.path.basename(source)}
+    rule_files = (*sorted(names), *rules.get("files", [])) if extra_rules else ()
     config = Config(
         root=root,
         source=source,
-        allow_paths=_strings(source, "allowlist.paths", allow.get("paths", [])),
-        allow_regexes=_strings(source, "allowlist.regexes", allow.get("regexes", [])),
+        allow_paths=_strings(source, "allowlist.paths", allow.get("paths", [])) + rule_files,
+        allow_regexes=_regexes(source, _strings(source, "allowlist.regexes", allow.get("regexes", []))),
         stopwords=_strings(source, "allowlist.stopwords", allow.get("stopwords", [])),
         disabled_rules=_strings(source, "rules.disable", rules.get("disable", [])),
         min_severity=rules.get("min_severity", "info"),
+        markers=_markers(source, allow.get("markers", list(OTHER_MARKERS))),
+        extra_rules=extra_rules,
     )
     if config.min_severity not in SEVERITIES:
         raise LeakscanError(f"{source}: rules.min_severity: must be one of {', '.join(SEVERITIES)}")
-    for pattern in config.allow_regexes:
+    return config
+
+
+def _regexes(source: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The allowlist regexes, each proven to compile (`regex` is imported only if there are some)."""
+    if not patterns:
+        return patterns
+    import regex
+
+    for pattern in patterns:
         try:
             regex.compile(pattern)
         except regex.error as exc:
             raise LeakscanError(f"{source}: allowlist.regexes: {pattern!r}: {exc}") from None
-    return config
+    return patterns
 
 
 def _check_keys(source: str, document: dict[str, Any]) -> None:
@@ -109,3 +136,35 @@ def _strings(source: str, name: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise LeakscanError(f"{source}: {name}: must be a list of strings")
     return tuple(value)
+
+
+def _markers(source: str, value: object) -> tuple[str, ...]:
+    markers = _strings(source, "allowlist.markers", value)
+    for marker in markers:
+        if marker not in OTHER_MARKERS:
+            known = ", ".join(repr(m) for m in OTHER_MARKERS)
+            raise LeakscanError(f"{source}: allowlist.markers: {marker!r} is not one of {known}")
+    return markers
+
+
+def _extra_rules(source: str, root: Path, table: dict[str, Any]) -> tuple[Rule, ...]:
+    """Rules from `[[rules.extra]]` tables and `rules.files`, none of them with a live check."""
+    inline = table.get("extra", [])
+    if not isinstance(inline, list) or not all(isinstance(t, dict) for t in inline):
+        raise LeakscanError(f"{source}: rules.extra: must be tables ([[rules.extra]])")
+    found: list[Rule] = []
+    if inline:
+        found.extend(parse_rule_document({"provider": "custom", "rules": inline}, f"{source}: rules.extra"))
+    for name in _strings(source, "rules.files", table.get("files", [])):
+        found.extend(load_rule_file(root / name))
+    for rule in found:
+        live = "verify" if rule.verify is not None else "revoke" if rule.revoke is not None else None
+        if live:
+            raise RuleError(
+                rule.source,
+                rule.id,
+                live,
+                "a repository config cannot define live checks or endpoints (a scanned repository may "
+                "be hostile); pass rules with live checks with --rules",
+            )
+    return tuple(found)

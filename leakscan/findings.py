@@ -22,6 +22,12 @@ def secret_sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def identity(finding: Finding) -> tuple[str, str, str]:
+    """What makes a finding the same finding: rule, secret hash and path, never line or commit
+    (a moved line or a rewritten commit is not a new leak). Baselines and SARIF use it."""
+    return (finding.rule_id, secret_sha256(finding.secret), finding.path)
+
+
 def fingerprint(finding: Finding) -> str:
     """Content identity of a finding's place: rule, secret hash, path and blob."""
     material = f"{finding.rule_id}:{secret_sha256(finding.secret)}:{finding.path}:{finding.blob or ''}"
@@ -55,9 +61,9 @@ class Locator:
     item with many secrets is not re-counted from the start for each.
     """
 
-    def __init__(self, data: bytes, allows: Callable[[bytes], bool] | None = None) -> None:
+    def __init__(self, data: bytes, marker: Callable[[bytes, bytes], str | None] | None = None) -> None:
         self.data = data
-        self.allows = allows  # does this line carry an inline allow marker?
+        self.marker = marker  # the allow marker on (this line, the line before), if any
         self._offset = 0
         self._line = 1
         # The previous hit's line, offset and column: many secrets on one minified line must not
@@ -66,8 +72,11 @@ class Locator:
         self._last = 0
         self._chars = 0
 
-    def hit(self, rule_id: str, start: int, end: int, decoded: str | None = None) -> Hit:
-        """A `Hit` for the secret at data[start:end]."""
+    def hit(
+        self, rule_id: str, start: int, end: int, decoded: str | None = None, secret: str | None = None
+    ) -> Hit:
+        """A `Hit` for the secret at data[start:end]; a decoded secret is given as `secret`, and
+        [start, end) is then the encoded text it came from."""
         data = self.data
         self._line += data.count(b"\n", self._offset, start)
         self._offset = start
@@ -84,12 +93,18 @@ class Locator:
         tail = data[end : min(line_end, end + 4 * CONTEXT_CHARS)].rstrip(b"\r").decode("utf-8", "replace")
         return Hit(
             rule_id=rule_id,
-            secret=data[start:end].decode("utf-8", "replace"),
+            secret=data[start:end].decode("utf-8", "replace") if secret is None else secret,
             offset=start,
             line=self._line,
             column=self._chars + 1,
             before=printable(head[-CONTEXT_CHARS:]),
             after=printable(tail[:CONTEXT_CHARS]),
             decoded=decoded,
-            inline_allowed=self.allows is not None and self.allows(data[line_start:line_end]),
+            marker=self._marker(line_start, line_end),
         )
+
+    def _marker(self, line_start: int, line_end: int) -> str | None:
+        if self.marker is None:
+            return None
+        previous = self.data[self.data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)]
+        return self.marker(self.data[line_start:line_end], previous)

@@ -122,7 +122,7 @@ def _scan_repository(
     options: ScanOptions,
     history: HistoryOptions,
     result: ScanResult,
-) -> list[tuple[Finding, bool]]:
+) -> list[tuple[Finding, str | None]]:
     """Scan one repository into `result`; returns its findings (not yet suppressed) with inline flags."""
     spool = IntroductionSpool(repo.hash_hex // 2)
     source = BlobSource(repo, history.selection, spool)
@@ -233,7 +233,7 @@ def _findings(
     rules: RuleSet,
     all_commits: bool,
     prefix: str,
-) -> list[tuple[Finding, bool]]:
+) -> list[tuple[Finding, str | None]]:
     """Each matched blob's hits at each path it was introduced at, with the introducing commit(s)."""
     introductions = spool.lookup({binascii.unhexlify(b.oid) for b in found})
     placements = {b.oid: _by_path(introductions.get(binascii.unhexlify(b.oid), []), b.path) for b in found}
@@ -241,7 +241,7 @@ def _findings(
         i.commit for paths in placements.values() for group in paths.values() for i in group if i.commit
     }
     described = describe_commits(repo, wanted)
-    pairs: list[tuple[Finding, bool]] = []
+    pairs: list[tuple[Finding, str | None]] = []
     for blob in found:
         for path, group in placements[blob.oid].items():
             commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
@@ -251,8 +251,7 @@ def _findings(
                     continue
                 base = to_finding(hit, rules, prefix + path, blob.oid)
                 pairs.extend(
-                    (replace(base, commit=commit, commits=len(commits)), hit.inline_allowed)
-                    for commit in shown
+                    (replace(base, commit=commit, commits=len(commits)), hit.marker) for commit in shown
                 )
     return pairs
 
@@ -318,11 +317,11 @@ def _scan_submodules(
     options: ScanOptions,
     history: HistoryOptions,
     result: ScanResult,
-) -> list[tuple[Finding, bool]]:
+) -> list[tuple[Finding, str | None]]:
     """Scan each checked-out submodule's own history (its refs; a range names superproject commits)."""
     selection = Selection(since=history.selection.since, unreachable=history.selection.unreachable)
     inner = replace(history, selection=selection)
-    pairs: list[tuple[Finding, bool]] = []
+    pairs: list[tuple[Finding, str | None]] = []
     for path in paths:
         folder = os.path.join(repo.root, path)
         if repo.bare or not os.path.exists(os.path.join(folder, ".git")):

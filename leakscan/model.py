@@ -29,7 +29,7 @@ class Hit:
     before: str  # text of the line before the secret, trimmed
     after: str  # text of the line after the secret, trimmed
     decoded: str | None = None  # how the secret was decoded, e.g. "base64"
-    inline_allowed: bool = False  # the line carries an allow marker
+    marker: str | None = None  # the inline allow marker on the line (suppress.py decides if it counts)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RuleDoc:
+    """What a report says about a rule (SARIF rule descriptors): no pattern, no live check."""
+
+    id: str
+    name: str
+    provider: str
+    severity: str
+    description: str = ""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Skipped:
     """An input left out by policy (size cap, special file): listed, but the scan is still complete."""
 
@@ -99,6 +111,7 @@ class ScanResult:
     errors: list[ScanError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # raw matches a validator rejected, by reason
+    rule_docs: dict[str, RuleDoc] = field(default_factory=dict)  # the rules of the scan, by id
 
     @property
     def reported(self) -> list[Finding]:

@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import regex
-import yaml
-
 from leakscan import __version__
 from leakscan.cache import read_cached, write_cached
 from leakscan.errors import RuleError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-_ID = regex.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
+_ID = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 _FILE_KEYS = {"provider", "rules"}
 _REQUIRED = ("id", "name", "severity", "pattern", "examples")
 _OPTIONAL = (
@@ -183,7 +181,14 @@ def _read(path: Path) -> str:
         raise RuleError(str(path), None, None, "not UTF-8 text") from None
 
 
+def load_rule_file(path: Path) -> list[Rule]:
+    """Parse and validate one provider file (not cached: for the few rules a config names)."""
+    return parse_rule_document(_parse_yaml(str(path), _read(path)), str(path))
+
+
 def _parse_yaml(source: str, text: str) -> object:
+    import yaml  # only when rules are parsed, not when they come from the cache
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~8x faster where present
     try:
         return yaml.load(text, Loader=loader)
@@ -296,6 +301,8 @@ class _FieldChecker:
 
     def pattern(self, name: str) -> str:
         value = self.text(name)
+        import regex  # only when rules are parsed, not when they come from the cache
+
         try:
             compiled = regex.compile(value.encode("utf-8"))
         except regex.error as exc:
@@ -310,6 +317,8 @@ class _FieldChecker:
             return None
         if not isinstance(value, str):
             raise self.fail(name, "must be a regular expression over the file path")
+        import regex
+
         try:
             regex.compile(value)
         except regex.error as exc:

@@ -129,3 +129,22 @@ def test_compiled_database_is_cached_and_a_bad_cache_is_rebuilt(run, tmp_path: P
     db.write_bytes(b"garbage")
     assert run("scan", str(tmp_path / "a.txt"), "--engine", "hyperscan", env=env).returncode == 0
     assert db.read_bytes().startswith(b"leakscan-hsdb-1\n")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expression"),
+    [
+        (r"[A-Z]{64,8000}", r"[A-Z]{32,}"),  # a large bounded repeat is opened up
+        (r"x{2,5}", r"x{2,5}"),  # small ones stay
+        (r"a{40}", r"a{40}"),  # exact counts stay
+        (r"(?:ab){3,100}?", r"(?:ab){3,}?"),
+        (r"\{1,300}", r"\{1,300}"),  # an escaped brace is a literal
+        (r"[]{1,300}]{1,300}", r"[]{1,300}]{1,}"),  # braces inside a class are literals
+        (r"[^]]{33,34}", r"[^]]{32,}"),
+        (r"a{1,300}+b", r"a{1,300}+b"),  # possessive: opening it up could lose matches
+    ],
+)
+def test_hyperscan_prefilter_only_widens(pattern: str, expression: str) -> None:
+    from leakscan.matcher.db_cache import widen_repeats
+
+    assert widen_repeats(pattern) == expression

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import regex
+from typing import TYPE_CHECKING
 
 from leakscan.model import RawMatch
 from leakscan.rules import RuleSet
+
+if TYPE_CHECKING:
+    import regex
 
 
 class Confirmer:
@@ -27,6 +29,8 @@ class Confirmer:
             return False
         compiled = self._paths.get(index)
         if compiled is None:
+            import regex  # on first use: a scan where nothing matches never needs it
+
             compiled = self._paths[index] = regex.compile(wanted)
         return compiled.search(path) is not None
 
@@ -52,6 +56,8 @@ class Confirmer:
     def _pattern(self, index: int) -> tuple[regex.Pattern[bytes], int | str]:
         entry = self._compiled.get(index)
         if entry is None:
+            import regex
+
             pattern = regex.compile(self.rules[index].pattern.encode("utf-8"))
             entry = (pattern, "secret" if "secret" in pattern.groupindex else 1)
             self._compiled[index] = entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 
@@ -10,20 +11,24 @@ from leakscan.model import ScanResult
 Renderer = Callable[[ScanResult, bool, bool], str]
 
 
+# Format → (module in this package, its render function). Only the chosen module is imported.
+_FORMATS = {
+    "text": ("text", "render"),
+    "json": ("json_report", "render"),
+    "jsonl": ("json_report", "render_lines"),
+    "csv": ("csv_report", "render"),
+    "sarif": ("sarif", "render"),
+    "github": ("github", "render"),
+    "junit": ("junit", "render"),
+}
+FORMATS = tuple(_FORMATS)
+
+
 def renderer(name: str) -> Renderer:
     """The render function of format `name`."""
-    from leakscan.report import csv_report, json_report, text
-
-    formats: dict[str, Renderer] = {
-        "text": text.render,
-        "json": json_report.render,
-        "jsonl": json_report.render_lines,
-        "csv": csv_report.render,
-    }
-    return formats[name]
-
-
-FORMATS = ("text", "json", "jsonl", "csv")
+    module, function = _FORMATS[name]
+    render: Renderer = getattr(importlib.import_module(f"leakscan.report.{module}"), function)
+    return render
 
 
 def write_private(path: str, content: str) -> None:
