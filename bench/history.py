@@ -95,10 +95,17 @@ def measure(command: list[str], repeat: int, meta: Path | None = None) -> tuple[
     return tuple(statistics.median(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
 
 
-def clone(mirror: str, into: Path) -> Path:
-    """A mirror clone (hard-linked objects, all refs) that the tools may read and git may lock."""
-    target = into / (Path(mirror).parent.name.split("+")[-1] + ".git")
-    subprocess.run(["git", "clone", "-q", "--mirror", mirror, str(target)], check=True)
+def clone(mirror: str, into: Path, form: str) -> Path:
+    """A copy every tool scans alike.
+
+    "mirror": all refs (pull-request refs included) and the original pack, hard-linked: the
+    repository as it is, missing objects and all. "fresh": branches and tags repacked by
+    `git clone --no-local`: no missing or unreachable objects, so every tool can finish, and
+    "all refs" and "the whole object store" mean the same thing."""
+    name = Path(mirror).name if Path(mirror).name != "repo" else Path(mirror).parent.name.split("+")[-1]
+    target = into / f"{name.removesuffix('.git')}-{form}.git"
+    flags = ["--mirror"] if form == "mirror" else ["--bare", "--no-local"]
+    subprocess.run(["git", "clone", "-q", *flags, mirror, str(target)], check=True)
     return target
 
 
@@ -113,7 +120,7 @@ def describe(repo: Path) -> str:
     return f"{len(blobs):,} blobs, {sum(int(b[2]) for b in blobs) / 1e6:,.0f} MB"
 
 
-def commands(repo: Path, out: Path) -> dict[str, tuple[list[str], Path | None]]:
+def commands(repo: Path, out: Path, ours: list[str]) -> dict[str, tuple[list[str], Path | None]]:
     """Each contender's command (and the meta file a peer's own time is read from)."""
     git_dir = f"--git-dir={repo}"
     tools: dict[str, tuple[list[str], Path | None]] = {
@@ -127,7 +134,7 @@ def commands(repo: Path, out: Path) -> dict[str, tuple[list[str], Path | None]]:
         ),
         "leakscan": (
             [
-                *leakscan(),
+                *ours,
                 "git",
                 str(repo),
                 "--format",
@@ -161,7 +168,7 @@ def findings(out: Path, tool: str) -> str:
     return f"{len(doc):,}"
 
 
-def compare(repo: Path, out: Path, repeat: int) -> None:
+def compare(repo: Path, out: Path, repeat: int, ours: list[str]) -> None:
     """Print one table for one repository."""
     print(f"\n{repo.name}: {describe(repo)}; median of {repeat} run(s)", flush=True)
     subprocess.run(
@@ -170,7 +177,7 @@ def compare(repo: Path, out: Path, repeat: int) -> None:
         check=True,
     )  # warm the page cache
     rows = {}
-    for tool, (command, meta) in commands(repo, out).items():
+    for tool, (command, meta) in commands(repo, out, ours).items():
         rows[tool] = measure(command, repeat, meta)
         print(f"  measured {tool}: {rows[tool][0]:.2f} s", flush=True)
     ours = rows["leakscan"][0]
@@ -218,18 +225,24 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="one run, the smallest repository, 5k synthetic blobs"
     )
+    parser.add_argument("--form", choices=["mirror", "fresh", "both"], default="both", help="see clone()")
+    parser.add_argument("--leakscan", help="the leakscan command to run (default: this checkout's)")
     args = parser.parse_args()
     repos = args.repos or (MIRRORS[:1] if args.smoke else MIRRORS)
     repeat = 1 if args.smoke else args.repeat
+    forms = ["mirror", "fresh"] if args.form == "both" else [args.form]
+    ours = args.leakscan.split() if args.leakscan else leakscan()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for mirror in repos:
-            out = work / Path(mirror).parent.name
-            out.mkdir()
-            compare(clone(mirror, work), out, repeat)
+            for form in forms:
+                repo = clone(mirror, work, form)
+                out = work / repo.name.removesuffix(".git")
+                out.mkdir()
+                compare(repo, out, repeat, ours)
         blobs = 5_000 if args.smoke else args.synthetic_blobs
         repo = synthetic(work, blobs)
-        command = [*leakscan(), "git", str(repo), "--format", "json", "-o", str(work / "synthetic.json")]
+        command = [*ours, "git", str(repo), "--format", "json", "-o", str(work / "synthetic.json")]
         seconds, largest, tree = measure([*command, "--no-progress"], repeat)
         print(
             f"\nsynthetic history, {describe(repo)}: leakscan {seconds:.2f} s, "

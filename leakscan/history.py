@@ -19,21 +19,22 @@ import regex
 
 from leakscan.config import Config
 from leakscan.detect import Detector
+from leakscan.errors import LeakscanError
 from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import RuleSet
 from leakscan.scan import ScanOptions, finding_order, new_result, record_problem, to_finding
-from leakscan.sources.git.log import GITLINK, HistoryLog, Selection, check_revisions
+from leakscan.sources.git.blobs import BlobSource
+from leakscan.sources.git.log import Selection, check_revisions
 from leakscan.sources.git.objects import (
     Unread,
     close_readers,
     count_store_blobs,
     is_lfs_pointer,
     reader_for,
-    ref_blobs,
-    store_objects,
+    store_size,
 )
-from leakscan.sources.git.provenance import NO_COMMIT, Introduction, IntroductionSpool, describe_commits
+from leakscan.sources.git.provenance import Introduction, IntroductionSpool, describe_commits
 from leakscan.sources.git.repo import Repository, open_repository
 from leakscan.suppress import Suppressor
 from leakscan.workers import WorkerSpec, default_jobs, map_batches
@@ -101,12 +102,17 @@ def scan_history(
     result = new_result(repo.root, "git", rules, options)
     started = time.monotonic()
     pairs = _scan_repository(repo, "", rules, options, history, result)
-    result.findings = sorted(Suppressor(config, path_base=repo.root).mark(pairs), key=finding_order)
+    result.findings = sorted(Suppressor(config, path_base=repo.root).mark(pairs), key=_history_order)
     result.skipped.sort(key=lambda s: s.path)
     result.errors.sort(key=lambda e: e.path)
     result.dropped = dict(sorted(result.dropped.items()))
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _history_order(finding: Finding) -> tuple[tuple[str, int, int, str], str]:
+    """Path, position and rule, then the introducing commit's date (versions of a file in turn)."""
+    return finding_order(finding), finding.commit.date if finding.commit else ""
 
 
 def _scan_repository(
@@ -139,7 +145,7 @@ def _run_workers(
     tally = _Tally()
     jobs = _jobs(source.repo, options)
     progress = _progress(source, options)
-    batches = source.batches(options.max_file_size)
+    batches = _batches(source, options.max_file_size)
     try:
         for outcome in map_batches(_scan_blobs, batches, WorkerSpec(rules, options.engine), jobs):
             result.files += outcome.blobs
@@ -161,15 +167,7 @@ def _run_workers(
 def _jobs(repo: Repository, options: ScanOptions) -> int:
     if options.jobs:
         return options.jobs
-    return 1 if _store_bytes(repo) < _SMALL_STORE_BYTES else default_jobs()
-
-
-def _store_bytes(repo: Repository) -> int:
-    """Bytes of the object store on disk (compressed), from `git count-objects`."""
-    counts = dict(
-        line.split(": ", 1) for line in repo.run("count-objects", "-v").decode().splitlines() if ": " in line
-    )
-    return 1024 * (int(counts.get("size", 0)) + int(counts.get("size-pack", 0)))
+    return 1 if store_size(repo) < _SMALL_STORE_BYTES else default_jobs()
 
 
 def _progress(source: BlobSource, options: ScanOptions) -> Progress:
@@ -179,73 +177,18 @@ def _progress(source: BlobSource, options: ScanOptions) -> Progress:
     return Progress(blobs, size, "blobs", enabled=True)
 
 
-class BlobSource:
-    """The blobs to scan, each once, in the order the log pass meets them; records introductions."""
-
-    def __init__(self, repo: Repository, selection: Selection, spool: IntroductionSpool) -> None:
-        self.repo = repo
-        self.selection = selection
-        self.spool = spool
-        self.seen: set[bytes] = set()  # binary ids: the only per-blob state kept in memory
-        self.gitlinks: set[str] = set()
-        self.commits = 0
-        self.errors: list[str] = []
-
-    def batches(self, max_size: int) -> Iterator[BlobBatch]:
-        """Worker jobs of up to `_BATCH_BLOBS` blobs."""
-        oids: list[str] = []
-        paths: list[str] = []
-        for oid, path in self.blobs():
-            oids.append(oid)
-            paths.append(path)
-            if len(oids) >= _BATCH_BLOBS:
-                yield BlobBatch(self.repo, tuple(oids), tuple(paths), max_size)
-                oids, paths = [], []
-        if oids:
-            yield BlobBatch(self.repo, tuple(oids), tuple(paths), max_size)
-
-    def blobs(self) -> Iterator[tuple[str, str]]:
-        """(blob id, a path it has) for every blob the selection holds, each once."""
-        yield from self._introduced_blobs()
-        if self.selection.everything:
-            for oid, name in ref_blobs(self.repo):
-                yield from self._new(oid.encode(), name.encode(), NO_COMMIT)
-        if self.selection.unreachable:
-            for oid in store_objects(self.repo, "blob"):
-                if binascii.unhexlify(oid) not in self.seen:
-                    self.seen.add(binascii.unhexlify(oid))
-                    yield oid, f"<unreachable blob {oid}>"
-
-    def _introduced_blobs(self) -> Iterator[tuple[str, str]]:
-        log = HistoryLog(self.repo, self.selection, self._extra_tips())
-        for changes in log.commits():
-            self.commits += 1
-            index = self.spool.add_commit(binascii.unhexlify(changes.commit), changes.time)
-            for mode, blob, path in changes.blobs:
-                if mode == GITLINK:
-                    self.gitlinks.add(path.decode("utf-8", "replace"))
-                else:
-                    yield from self._new(blob, path, index)
-        if log.error:
-            self.errors.append(f"git log stopped: {log.error}")
-
-    def _new(self, blob: bytes, path: bytes, commit_index: int) -> Iterator[tuple[str, str]]:
-        key = binascii.unhexlify(blob)
-        self.spool.add(key, commit_index, path)
-        if key not in self.seen:
-            self.seen.add(key)
-            yield blob.decode(), path.decode("utf-8", "replace")
-
-    def _extra_tips(self) -> list[str]:
-        """Besides every ref: older stash entries (the stash's reflog), and with `unreachable`,
-        every commit in the object store, so dangling commits get provenance too."""
-        if not self.selection.everything:
-            return []
-        stash = self.repo.run("log", "-g", "--format=%H", "refs/stash", "--", check=False)
-        tips = stash.decode().split()
-        if self.selection.unreachable:
-            tips.extend(store_objects(self.repo, "commit"))
-        return tips
+def _batches(source: BlobSource, max_size: int) -> Iterator[BlobBatch]:
+    """Worker jobs of up to `_BATCH_BLOBS` blobs, in the order the source finds them."""
+    oids: list[str] = []
+    paths: list[str] = []
+    for oid, path in source.blobs():
+        oids.append(oid)
+        paths.append(path)
+        if len(oids) >= _BATCH_BLOBS:
+            yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size)
+            oids, paths = [], []
+    if oids:
+        yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size)
 
 
 def _scan_blobs(detector: Detector, batch: BlobBatch) -> BatchOutcome:
@@ -384,7 +327,10 @@ def _scan_submodules(
         if repo.bare or not os.path.exists(os.path.join(folder, ".git")):
             result.notes.append(f"submodule {prefix}{path} is not checked out: not scanned")
             continue
-        pairs.extend(
-            _scan_repository(open_repository(folder), f"{prefix}{path}/", rules, options, inner, result)
-        )
+        try:
+            submodule = open_repository(folder)
+        except LeakscanError as exc:
+            result.errors.append(ScanError(f"{prefix}{path}", f"submodule not scanned: {exc}"))
+            continue
+        pairs.extend(_scan_repository(submodule, f"{prefix}{path}/", rules, options, inner, result))
     return pairs

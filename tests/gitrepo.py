@@ -38,10 +38,18 @@ def git(
 class GitRepo:
     """A working tree with helpers for the histories the tests need."""
 
-    def __init__(self, path: Path, bare: bool = False) -> None:
+    def __init__(self, path: Path, bare: bool = False, object_format: str = "sha1") -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        git(path, "init", "-q", "-b", "main", *(["--bare"] if bare else []))
+        git(
+            path,
+            "init",
+            "-q",
+            "-b",
+            "main",
+            f"--object-format={object_format}",
+            *(["--bare"] if bare else []),
+        )
 
     def git(self, *args: str, **options: str | bool) -> str:
         """Run git here."""

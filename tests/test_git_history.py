@@ -487,3 +487,79 @@ def test_a_missing_tree_stops_the_log_pass_is_named_and_newer_findings_stay(tmp_
     assert error["path"] == str(repo.path)
     assert error["message"].startswith("git log stopped: ")
     assert "Scan incomplete" in run("git", str(repo.path)).stdout.decode()
+
+
+def test_secrets_in_notes_and_on_remote_tracking_branches(tmp_path, run):
+    in_note, on_remote = github_token(42), github_token(43)
+    upstream = GitRepo(tmp_path / "upstream")
+    base = upstream.commit("init", {"README": "hi\n"})
+    upstream.git("checkout", "-q", "-b", "topic")
+    topic = upstream.commit("topic key", {"topic.txt": f"{on_remote}\n"})
+    upstream.git("checkout", "-q", "main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream.path), str(clone))
+    git(clone, "notes", "add", "-m", f"deploy with {in_note}", base)
+    notes_commit = git(clone, "rev-parse", "refs/notes/commits")
+
+    done, report = scan(run, clone)
+
+    assert done.returncode == 1, done.stderr
+    assert placements(report) == sorted([(in_note, base, notes_commit), (on_remote, "topic.txt", topic)])
+
+
+def test_detached_head_and_replaced_commits_are_read_as_stored(tmp_path, run):
+    hidden, detached_token = github_token(44), github_token(45)
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("init", {"README": "hi\n"})
+    original = repo.commit("key", {"k.txt": f"{hidden}\n"})
+    repo.git("replace", original, repo.git("rev-parse", "HEAD~1"))  # would show the parent instead
+    repo.git("checkout", "-q", "--detach")
+    detached = repo.commit("detached", {"d.txt": f"{detached_token}\n"})
+
+    done, report = scan(run, repo.path)
+
+    assert done.returncode == 1, done.stderr
+    assert placements(report) == sorted([(hidden, "k.txt", original), (detached_token, "d.txt", detached)])
+
+
+def test_sha256_repository(tmp_path, run):
+    token = github_token(46)
+    repo = GitRepo(tmp_path / "r", object_format="sha256")
+    commit = repo.commit("key", {"k.txt": f"{token}\n"})
+    done, report = scan(run, repo.path)
+    assert done.returncode == 1, done.stderr
+    assert placements(report) == [(token, "k.txt", commit)]
+    assert len(report["findings"][0]["blob"]) == 64
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the repository to another user")
+def test_a_repository_git_refuses_is_one_line_with_gits_reason(tmp_path, run):
+    repo = GitRepo(tmp_path / "theirs")
+    repo.commit("init", {"README": "hi\n"})
+    for folder, _, files in os.walk(repo.path):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(name, 65534, 65534)
+    done = run("git", str(repo.path), env={"HOME": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        f"leakscan: error: {repo.path}: detected dubious ownership in repository at '{repo.path}'\n"
+    )
+
+
+def test_a_broken_submodule_is_named_and_the_rest_reported(tmp_path, run):
+    token = github_token(47)
+    library = GitRepo(tmp_path / "library")
+    library.commit("lib", {"lib.py": "x = 1\n"})
+    app = GitRepo(tmp_path / "app")
+    commit = app.commit("init", {"app.py": f"KEY = '{token}'\n"})
+    app.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library.path), "lib")
+    app.commit("add library")
+    (app.path / "lib" / ".git").write_text(f"gitdir: {tmp_path / 'gone'}\n")
+
+    done, report = scan(run, app.path, "--recurse-submodules")
+
+    assert done.returncode == 2
+    assert placements(report) == [(token, "app.py", commit)]
+    [error] = report["scan"]["errors"]
+    assert error["path"] == "lib"
+    assert error["message"].startswith("submodule not scanned: ")

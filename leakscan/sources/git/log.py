@@ -9,11 +9,11 @@ any selected commit holds is therefore introduced by at least one selected commi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO
 
 from leakscan.errors import LeakscanError
 from leakscan.sources.git.repo import Repository, git_environment, last_line
@@ -87,7 +87,8 @@ class HistoryLog:
             tips.write("".join(f"{tip}\n" for tip in self.extra_tips).encode())
             tips.seek(0)
             process = subprocess.Popen(
-                self.repo.command("log", *self._arguments()),
+                # Its delta cache does not speed the log pass up (measured): keep it small.
+                self.repo.command("-c", "core.deltaBaseCacheLimit=32m", "log", *self._arguments()),
                 stdin=tips,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
@@ -95,7 +96,7 @@ class HistoryLog:
             )
             assert process.stdout is not None
             try:
-                yield from _parse(process.stdout)
+                yield from _parse(process.stdout.fileno())
             finally:
                 process.stdout.close()
                 process.wait()
@@ -112,7 +113,7 @@ class HistoryLog:
         return [*args, "--all"]
 
 
-def _parse(stream: IO[bytes]) -> Iterator[CommitChanges]:
+def _parse(fd: int) -> Iterator[CommitChanges]:
     """Parse `--format=C%H %ct --raw -z`: a header token, then (meta, path) token pairs.
 
     Tokens are positional: the one after a meta token is always a path, whatever it looks like."""
@@ -120,7 +121,7 @@ def _parse(stream: IO[bytes]) -> Iterator[CommitChanges]:
     meta: bytes | None = None
     tail = b""
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = os.read(fd, _CHUNK)  # what git has written so far: never wait for a full chunk
         tokens = (tail + chunk).split(b"\0")
         tail = tokens.pop() if chunk else b""
         for token in tokens:

@@ -153,6 +153,13 @@ def is_lfs_pointer(data: bytes) -> bool:
     return len(data) < LFS_POINTER_MAX and data.startswith(LFS_POINTER_PREFIX)
 
 
+def store_size(repo: Repository) -> int:
+    """Bytes the object store takes on disk (compressed), from `git count-objects`."""
+    lines = repo.run("count-objects", "-v").decode().splitlines()
+    counts = dict(line.split(": ", 1) for line in lines if ": " in line)
+    return 1024 * (int(counts.get("size", 0)) + int(counts.get("size-pack", 0)))
+
+
 def store_objects(repo: Repository, kind: str) -> Iterator[str]:
     """Ids of every object of type `kind` in the object store, reachable or not, in pack order."""
     wanted = kind.encode()

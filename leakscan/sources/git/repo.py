@@ -28,6 +28,7 @@ def git_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARIABLES}
     env.update(
         GIT_NO_LAZY_FETCH="1",  # a partial clone's missing objects are reported, never downloaded
+        GIT_NO_REPLACE_OBJECTS="1",  # `git replace` must not hide the commits really stored
         GIT_TERMINAL_PROMPT="0",
         GIT_OPTIONAL_LOCKS="0",
         LC_ALL="C",
@@ -61,22 +62,12 @@ def open_repository(path: str) -> Repository:
     """The repository at `path` (a working tree, any folder inside one, or a bare repository)."""
     if not os.path.isdir(path):
         raise LeakscanError(f"{path}: no such folder")
-    done = subprocess.run(
-        [
-            "git",
-            "-C",
-            path,
-            "rev-parse",
-            "--absolute-git-dir",
-            "--is-bare-repository",
-            "--is-shallow-repository",
-            "--show-object-format",
-            "--is-inside-git-dir",
-            "--show-cdup",
-        ],
-        capture_output=True,
-        env=git_environment(),
-    )
+    rev_parse = ["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-shallow-repository"]
+    rev_parse += ["--show-object-format", "--is-inside-git-dir", "--show-cdup"]
+    try:
+        done = subprocess.run(["git", "-C", path, *rev_parse], capture_output=True, env=git_environment())
+    except FileNotFoundError:
+        raise LeakscanError("git is not installed (or not on PATH)") from None
     if done.returncode != 0:
         message = last_line(done.stderr)
         if "not a git repository" in message:
@@ -95,8 +86,10 @@ def open_repository(path: str) -> Repository:
 
 
 def last_line(stderr: bytes) -> str:
-    """The last non-empty line git wrote to stderr, without its `fatal: ` prefix."""
+    """What went wrong, in one line: git's last `fatal:`/`error:` line (hints follow it), else its
+    last line."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
     if not lines:
         return "git failed without a message"
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ")
+    errors = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    return (errors or lines)[-1].removeprefix("fatal: ").removeprefix("error: ")
