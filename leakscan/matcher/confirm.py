@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ class Confirmer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules.rules
         self._compiled: dict[int, tuple[regex.Pattern[bytes], int | str]] = {}
-        self._paths: dict[int, regex.Pattern[str]] = {}
+        self._paths: dict[int, re.Pattern[str]] = {}
 
     def applies(self, index: int, path: str | None) -> bool:
         """Whether rule `index` applies to an item at `path` (rules with a `path` need one)."""
@@ -29,9 +30,7 @@ class Confirmer:
             return False
         compiled = self._paths.get(index)
         if compiled is None:
-            import regex  # on first use: a scan where nothing matches never needs it
-
-            compiled = self._paths[index] = regex.compile(wanted)
+            compiled = self._paths[index] = re.compile(wanted)  # `re`: the commit hook never needs `regex`
         return compiled.search(path) is not None
 
     def matches(self, candidates: Iterable[int], data: bytes, path: str | None) -> list[RawMatch]:

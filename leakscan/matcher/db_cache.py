@@ -1,4 +1,8 @@
-"""Compile the Hyperscan database once per rule set and keep it on disk.
+"""Compile the Hyperscan databases once per rule set and keep them on disk.
+
+Rules bound to a path (`.netrc`, `.pgpass`, config files) get a database of their own, scanned
+only for items at such a path: their line-anchored, literal-poor patterns would otherwise slow
+the pass over every item (measured on git blobs: 513 MB/s with them, 1,149 MB/s without).
 
 The cache file is keyed by the rule set's digest and the Hyperscan version; a file that does not
 load (other CPU, truncated write, other version) is simply recompiled and replaced.
@@ -8,12 +12,22 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from leakscan.cache import cache_dir, read_cached, write_cached
 from leakscan.rules import RuleSet
 
-_MAGIC = b"leakscan-hsdb-1\n"
+_MAGIC = b"leakscan-hsdb-2\n"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The compiled databases of a rule set; ids in both are rule indices."""
+
+    general: Any  # the rules that apply to every item (None: there are none)
+    by_path: Any  # the rules bound to a path (None: there are none)
+    fallback: list[int]  # rules Hyperscan cannot hold: the engine gates them by keyword
 
 
 def _name(rules: RuleSet) -> str:
@@ -28,35 +42,44 @@ def is_cached(rules: RuleSet) -> bool:
     return (cache_dir() / _name(rules)).is_file()
 
 
-def load_or_compile(rules: RuleSet) -> tuple[Any, list[int]]:
-    """The Hyperscan database for `rules` and the indices of rules it could not hold."""
+def load_or_compile(rules: RuleSet) -> Compiled:
+    """The Hyperscan databases for `rules`, from the cache or freshly compiled."""
     import hyperscan
 
     name = _name(rules)
     cached = _load(read_cached(name))
     if cached is not None:
         return cached
-    database, fallback = compile_database(rules)
-    write_cached(name, _MAGIC + json.dumps(fallback).encode() + b"\n" + hyperscan.dumpb(database))
-    return database, fallback
+    compiled = compile_database(rules)
+    general, by_path = (
+        hyperscan.dumpb(db) if db is not None else b"" for db in (compiled.general, compiled.by_path)
+    )
+    header = {"fallback": compiled.fallback, "general": len(general)}
+    write_cached(name, _MAGIC + json.dumps(header).encode() + b"\n" + general + by_path)
+    return compiled
 
 
-def compile_database(rules: RuleSet) -> tuple[Any, list[int]]:
-    """Compile every rule's pattern as a single-match prefilter; return (database, fallback rules).
+def compile_database(rules: RuleSet) -> Compiled:
+    """Compile every rule's pattern as a single-match prefilter, path-bound rules apart."""
+    general = [i for i, rule in enumerate(rules.rules) if rule.path is None]
+    by_path = [i for i, rule in enumerate(rules.rules) if rule.path is not None]
+    general_db, general_failed = _compile_rules(rules, general)
+    path_db, path_failed = _compile_rules(rules, by_path)
+    return Compiled(general_db, path_db, sorted(general_failed + path_failed))
 
-    All patterns are compiled together; only when that fails is each probed alone, to find the
-    ones Hyperscan cannot hold.
-    """
+
+def _compile_rules(rules: RuleSet, indices: list[int]) -> tuple[Any, list[int]]:
+    """A database of the rules at `indices`, and those it could not hold. All are compiled
+    together; only when that fails is each probed alone, to find the ones Hyperscan rejects."""
     import hyperscan
 
-    expressions = [widen_repeats(rule.pattern).encode("utf-8") for rule in rules.rules]
-    accepted = list(range(len(expressions)))
+    expressions = {i: widen_repeats(rules.rules[i].pattern).encode("utf-8") for i in indices}
     try:
-        return _compile([expressions[i] for i in accepted], accepted), []
+        return _compile(list(expressions.values()), indices), []
     except hyperscan.error:
-        accepted = [i for i in accepted if _compiles(expressions[i], i)]
-    fallback = sorted(set(range(len(expressions))) - set(accepted))
-    return _compile([expressions[i] for i in accepted], accepted), fallback
+        accepted = [i for i in indices if _compiles(expressions[i], i)]
+    failed = [i for i in indices if i not in accepted]
+    return _compile([expressions[i] for i in accepted], accepted), failed
 
 
 def widen_repeats(pattern: str, limit: int = 32) -> str:
@@ -112,27 +135,37 @@ def _compiles(expression: bytes, index: int) -> bool:
 
 
 def _compile(expressions: list[bytes], ids: list[int]) -> Any:
+    """A database of `expressions`, or None for none (Hyperscan cannot compile an empty one)."""
     import hyperscan
 
+    if not expressions:
+        return None
     flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
     database = hyperscan.Database()
-    if not expressions:
-        # Hyperscan cannot compile an empty database; a never-matching pattern stands in.
-        expressions, ids = [rb"(?!)x"], [len(ids)]
     database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=[flags] * len(ids))
     return database
 
 
-def _load(raw: bytes | None) -> tuple[Any, list[int]] | None:
+def _load(raw: bytes | None) -> Compiled | None:
     import hyperscan
 
     if raw is None or not raw.startswith(_MAGIC):
         return None
     try:
         header_end = raw.index(b"\n", len(_MAGIC))
-        fallback = json.loads(raw[len(_MAGIC) : header_end])
-        database = hyperscan.loadb(raw[header_end + 1 :], hyperscan.HS_MODE_BLOCK)
-        hyperscan.Scratch(database)  # proves the database is usable on this CPU
-        return database, list(fallback)
-    except (ValueError, hyperscan.error):
+        header = json.loads(raw[len(_MAGIC) : header_end])
+        split = header_end + 1 + header["general"]
+        general, by_path = (_load_one(part) for part in (raw[header_end + 1 : split], raw[split:]))
+        return Compiled(general, by_path, list(header["fallback"]))
+    except (ValueError, KeyError, TypeError, hyperscan.error):
         return None
+
+
+def _load_one(raw: bytes) -> Any:
+    import hyperscan
+
+    if not raw:
+        return None
+    database = hyperscan.loadb(raw, hyperscan.HS_MODE_BLOCK)
+    hyperscan.Scratch(database)  # proves the database is usable on this CPU
+    return database

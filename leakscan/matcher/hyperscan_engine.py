@@ -1,9 +1,10 @@
-"""The Hyperscan engine: one compiled database of every rule, one pass per item.
+"""The Hyperscan engine: compiled databases of every rule, one pass per item.
 
 Each pattern is compiled in prefilter mode with single-match reporting: Hyperscan then reports,
 at most once per item, every rule that *may* match (prefilter matches are a superset), and the
-`regex` confirmation decides. A pattern Hyperscan cannot compile even as a prefilter falls back
-to its keywords, like the `regex` engine. The compiled database is cached on disk by rule-set hash.
+`regex` confirmation decides. Rules bound to a path have a database of their own, scanned only
+for items at such a path. A pattern Hyperscan cannot compile even as a prefilter falls back to its
+keywords, like the `regex` engine. The databases are cached on disk by rule-set hash.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ class HyperscanEngine:
         import hyperscan
 
         self.confirmer = Confirmer(rules)
-        self.database, fallback = load_or_compile(rules)
-        self.scratch = hyperscan.Scratch(self.database)
-        self._fallback = fallback
-        self._finder = KeywordFinder(k for i in fallback for k in rules.rules[i].keywords)
+        compiled = load_or_compile(rules)
+        self.general = (compiled.general, hyperscan.Scratch(compiled.general)) if compiled.general else None
+        self.by_path = (compiled.by_path, hyperscan.Scratch(compiled.by_path)) if compiled.by_path else None
+        self._path_rules = [i for i, rule in enumerate(rules.rules) if rule.path is not None]
+        self._fallback = compiled.fallback
+        self._finder = KeywordFinder(k for i in compiled.fallback for k in rules.rules[i].keywords)
         self._fallback_keywords = {
-            i: {k.lower().encode("utf-8") for k in rules.rules[i].keywords} for i in fallback
+            i: {k.lower().encode("utf-8") for k in rules.rules[i].keywords} for i in compiled.fallback
         }
 
     def scan(self, data: bytes, path: str | None = None) -> list[RawMatch]:
@@ -39,12 +42,20 @@ class HyperscanEngine:
         def on_match(rule_index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
             candidates.append(rule_index)
 
-        self.database.scan(data, match_event_handler=on_match, scratch=self.scratch)
+        if self.general is not None:
+            database, scratch = self.general
+            database.scan(data, match_event_handler=on_match, scratch=scratch)
+        if self.by_path is not None and path is not None and self._at_rule_path(path):
+            database, scratch = self.by_path
+            database.scan(data, match_event_handler=on_match, scratch=scratch)
         if self._fallback:
             candidates.extend(self._fallback_candidates(data))
         if not candidates:
             return []
         return self.confirmer.matches(candidates, data, path)
+
+    def _at_rule_path(self, path: str) -> bool:
+        return any(self.confirmer.applies(i, path) for i in self._path_rules)
 
     def _fallback_candidates(self, data: bytes) -> list[int]:
         present = self._finder.present(data)

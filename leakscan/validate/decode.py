@@ -46,12 +46,16 @@ _BASE64_TEXT_HS = rb"(?:^|[^" + _B64 + rb"])" + _RUN + rb"(?:[^" + _B64 + rb"=]|
 _BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 _BACKWARDS = re.compile(rb"={0,2}[" + _B64 + rb"]*")
 _PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
-# Escapes that change what a rule can see: `\/` in URLs, `\\`, `\uXXXX`, and an escaped quote
-# next to an assignment (`api_key = \"…\"` in a notebook cell, `{\"token\": \"…\"}` inside JSON);
-# a C string's `\"%s\"` or `\n` changes nothing a rule matches.
+# An escape that hides what a rule looks for: punctuation (`%3A%2F%2F`, `%40`, `%3D`, `%2B`).
+# Escaped letters and digits change nothing a rule needs; `%02x` and `%s` in format strings
+# are not escapes at all.
+_TELLING_PERCENT = re.compile(rb"%(?:2[0-9A-Fa-f]|3[A-Fa-f]|40|5[BDFbdf]|60|7[B-Eb-e])")
+# Escapes that change what a rule can see: `\/` in URLs, `\uXXXX`, and an escaped quote next to
+# an assignment (`api_key = \"…\"` in a notebook cell, `{\"token\": \"…\"}` inside JSON); a C
+# string's `\"%s\"`, `\\` or `\n` changes nothing a rule matches (rules stop values at a backslash).
 # Every alternative starts at the backslash, so that `re` can look for that byte alone.
 _TELLING_ESCAPE = re.compile(
-    rb'\\(?:[/\\]|u[0-9A-Fa-f]{4}|"[ \t]*[:=]|(?<=[=:,(\[{]\\)"|(?<=[=:,(\[{] \\)"|(?<=[=:,(\[{]  \\)")'
+    rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=]|(?<=[=:,(\[{]\\)"|(?<=[=:,(\[{] \\)"|(?<=[=:,(\[{]  \\)")'
 )
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
@@ -153,7 +157,7 @@ class SpanFinder:
     def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, bool]:
         """Base64 text runs, and whether the text holds a percent escape or a telling JSON escape.
         (Only the runs need Hyperscan: the other two start with a rare byte that `in` finds.)"""
-        percent = b"%" in text and _PERCENT.search(text) is not None
+        percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
         escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
         if self._database is None:
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
@@ -210,7 +214,7 @@ def decode_base64(encoded: bytes) -> bytes | None:
 def _percent_spans(text: bytes) -> Iterator[Encoded]:
     """Each token holding `%XX` escapes, decoded; tokens end at spaces, quotes and brackets."""
     end = 0
-    for m in _PERCENT.finditer(text):
+    for m in _TELLING_PERCENT.finditer(text):
         if m.start() < end:
             continue
         start = _token_start(text, m.start())
