@@ -6,7 +6,9 @@ This is where a finding is born (in a worker process); `scan.py` gives it its pl
 Decoded text (base64, percent-encoding, JSON escapes; see validate/decode.py) is rescanned in
 place of its encoding, inside the surrounding line, so that `password: czNjcjN0` in a Kubernetes
 Secret reads `password: s3cr3t`. A finding from decoded text points at the encoded text in the
-item and says how it was decoded.
+item and says how it was decoded. Binary items (a NUL byte in their first 8 KiB, git's own test)
+are matched as they are but not decoded: encodings in them are data, and looking for them costs
+as much as matching every rule.
 
 When several matches claim one secret, one is reported (`settle`):
 1. a match from decoded text is dropped when the plain text already gave the same secret there
@@ -45,6 +47,7 @@ DECODE_BUDGET = 1 << 20  # decoded bytes per item
 CONTEXT_BYTES = 160  # bytes of the enclosing line kept around decoded text
 CONTEXT_LINES = 2  # lines before a secret's line that validators read (for `docsearch({` and the like)
 _SEPARATOR = b"\n\n"
+_BINARY_PROBE = 8192
 _LONGEST_MATCH = 1 << 16  # no rule's secret is longer (private keys are the longest)
 
 
@@ -133,7 +136,7 @@ class Detector:
             Candidate(raw.rule_index, raw.secret_start, raw.secret_end, secret, rejected=rejected)
             for raw, secret, rejected in self._validated(self.engine.scan(data, path), data, result.dropped)
         ]
-        if self._spans is not None:
+        if self._spans is not None and b"\0" not in data[:_BINARY_PROBE]:
             found.extend(self._rescan_decoded(self._spans, data, path, result.dropped))
         locator = Locator(data, marker=line_marker)
         for c in sorted(self.settle(found, result.dropped), key=lambda c: (c.start, c.rule_index)):

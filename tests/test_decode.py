@@ -40,6 +40,17 @@ def test_base64_secret_points_at_the_encoded_text(run, tmp_path: Path, engine: s
     ]
 
 
+def test_binary_items_are_matched_but_not_decoded(run, tmp_path: Path, engine: str) -> None:
+    plain, hidden = github_token(12), github_token(13)
+    encoded = base64.b64encode(hidden.encode())
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01PK\x00" + plain.encode() + b"\n" + encoded + b"\n")
+    (tmp_path / "text.txt").write_bytes(encoded + b"\n")
+    assert places(findings(run, tmp_path, "--engine", engine)) == [
+        ("blob.bin", 1, 6, "github-pat-classic", plain, None),
+        ("text.txt", 1, 1, "github-pat-classic", hidden, "base64"),
+    ]
+
+
 def test_nested_base64_is_decoded_twice(run, tmp_path: Path, engine: str) -> None:
     auth = base64.b64encode(f"ci-bot:{PASSWORD}".encode()).decode()
     config = base64.b64encode(json.dumps({"auths": {"ghcr.io": {"auth": auth}}}).encode()).decode()

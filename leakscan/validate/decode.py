@@ -188,11 +188,22 @@ def _run_ending(text: bytes, end: int) -> tuple[int, int] | None:
     it), checked with the same expression the `re` path uses."""
     if end and text[end - 1] not in _BASE64_CHARS and text[end - 1] != ord("="):
         end -= 1
-    window = text[max(0, end - MAX_SPAN - 1) : end][::-1]
-    trailing = _BACKWARDS.match(window)  # always matches (possibly empty)
-    start = end - (trailing.end() if trailing else 0)
+    start = end - _run_length_before(text, end)
     m = _BASE64_TEXT.match(text, start)
     return m.span() if m is not None and m.end() == end else None
+
+
+def _run_length_before(text: bytes, end: int) -> int:
+    """How many base64 characters (and trailing `=`) end at `end`: read backwards in a small
+    window first, since most runs are short and copying MAX_SPAN bytes per run is not."""
+    size = 256
+    while True:
+        window = text[max(0, end - size) : end][::-1]
+        trailing = _BACKWARDS.match(window)  # always matches (possibly empty)
+        length = trailing.end() if trailing else 0
+        if length < len(window) or size > MAX_SPAN or len(window) < size:
+            return min(length, MAX_SPAN + 1)
+        size *= 16
 
 
 def decode_base64(encoded: bytes) -> bytes | None:
