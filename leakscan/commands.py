@@ -56,30 +56,31 @@ class ScanSettings:
 
 def run_tree_scan(paths: list[str], settings: ScanSettings) -> int:
     """`leakscan scan`: files, folders and standard input."""
-    result, frame = tree_result(paths, settings)
-    return emit(with_baseline(result, settings.report, frame), settings.report)
+    result, frame, config = tree_result(paths, settings)
+    return emit(with_baseline(result, settings.report, frame, config), settings.report)
 
 
-def tree_result(paths: list[str], settings: ScanSettings) -> tuple[ScanResult, PathFrame]:
-    """Scan files and folders; also say how the reported paths relate to the repository root."""
+def tree_result(paths: list[str], settings: ScanSettings) -> tuple[ScanResult, PathFrame, Config]:
+    """Scan files and folders; also say how the reported paths relate to the repository root,
+    and which configuration applied."""
     from leakscan.scan import scan_tree
 
     anchor = next((p for p in paths if p != "-"), ".")
     path = settings.config_path
     config = load_config(Path(path) if path else find_config(anchor))
     result = scan_tree(paths, _rules(settings, config), settings.scan_options(), config)
-    return result, PathFrame(project_root(anchor), os.getcwd())
+    return result, PathFrame(project_root(anchor), os.getcwd()), config
 
 
 def run_git_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
     """`leakscan git`: the history of a repository, every blob once."""
-    result, frame = git_result(repo_path, history, settings)
-    return emit(with_baseline(result, settings.report, frame), settings.report)
+    result, frame, config = git_result(repo_path, history, settings)
+    return emit(with_baseline(result, settings.report, frame, config), settings.report)
 
 
 def git_result(
     repo_path: str, history: HistoryOptions, settings: ScanSettings
-) -> tuple[ScanResult, PathFrame]:
+) -> tuple[ScanResult, PathFrame, Config]:
     """Scan a repository's history; its paths are relative to the repository's top folder."""
     from leakscan.history import scan_history
     from leakscan.sources.git.repo import open_repository
@@ -87,7 +88,7 @@ def git_result(
     repo = open_repository(repo_path)
     config = _repository_config(repo, settings.config_path)
     result = scan_history(repo, _rules(settings, config), settings.scan_options(), history, config)
-    return result, PathFrame(repo.root, repo.root)
+    return result, PathFrame(repo.root, repo.root), config
 
 
 def run_push_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
@@ -120,7 +121,7 @@ def run_staged_scan(repo: str, settings: ScanSettings) -> int:
     config = load_config(Path(path) if path else find_config(root))
     options = ScanOptions(settings.engine, 1, settings.max_file_size)
     result = scan_staged(repository, _rules(settings, config), options, config)
-    code = emit(with_baseline(result, settings.report, PathFrame(root, root)), settings.report)
+    code = emit(with_baseline(result, settings.report, PathFrame(root, root), config), settings.report)
     if result.reported and settings.report.fmt == "text":
         click.echo(STAGED_HINT, err=True)
     return code
@@ -154,10 +155,12 @@ def _repository_config(repo: Repository, explicit: str | None) -> Config:
     return parse_config(text.decode("utf-8", "replace"), f"HEAD:{CONFIG_NAME}", repo.root)
 
 
-def with_baseline(result: ScanResult, report: ReportOptions, frame: PathFrame) -> ScanResult:
-    """The result, with the findings that --baseline (a baseline file or JSON report) knows marked."""
-    if report.baseline:
-        result.findings = mark_known(result.findings, load_baseline(report.baseline, frame.root), frame)
+def with_baseline(result: ScanResult, report: ReportOptions, frame: PathFrame, config: Config) -> ScanResult:
+    """The result, with the findings that the baseline knows marked: --baseline (a baseline file
+    or JSON report), else the one the configuration names."""
+    baseline = report.baseline or config.baseline
+    if baseline:
+        result.findings = mark_known(result.findings, load_baseline(baseline, frame.root), frame)
     return result
 
 
@@ -244,9 +247,9 @@ def baseline_from(
     if source.history:
         from leakscan.history import HistoryOptions
 
-        result, frame = git_result(source.paths[0], HistoryOptions(), settings)
+        result, frame, _config = git_result(source.paths[0], HistoryOptions(), settings)
     else:
-        result, frame = tree_result(list(source.paths), settings)
+        result, frame, _config = tree_result(list(source.paths), settings)
     for error in result.errors:
         click.echo(f"leakscan: could not scan {error.path}: {error.message}", err=True)
     found = frozenset(entry(f, frame) for f in result.reported)

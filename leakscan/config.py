@@ -33,7 +33,7 @@ CONFIG_NAME = ".leakscan.toml"
 # Inline markers of other scanners that a config may honour (leakscan:allow always counts).
 OTHER_MARKERS = ("gitleaks:allow", "pragma: allowlist secret")
 _SECTIONS = {
-    "allowlist": {"paths", "regexes", "stopwords", "markers"},
+    "allowlist": {"paths", "regexes", "stopwords", "markers", "baseline"},
     "rules": {"disable", "min_severity", "files", "extra"},
 }
 
@@ -51,6 +51,7 @@ class Config:
     min_severity: str = "info"
     markers: tuple[str, ...] = OTHER_MARKERS
     extra_rules: tuple[Rule, ...] = ()
+    baseline: str | None = None  # the baseline every scan honours unless --baseline names another
 
 
 def find_config(target: str) -> Path | None:
@@ -101,10 +102,20 @@ def parse_config(text: str, source: str, root: str) -> Config:
         min_severity=rules.get("min_severity", "info"),
         markers=_markers(source, allow.get("markers", list(OTHER_MARKERS))),
         extra_rules=extra_rules,
+        baseline=_baseline(source, root, allow.get("baseline")),
     )
     if config.min_severity not in SEVERITIES:
         raise LeakscanError(f"{source}: rules.min_severity: must be one of {', '.join(SEVERITIES)}")
     return config
+
+
+def _baseline(source: str, root: str, value: object) -> str | None:
+    """The configured baseline file, relative to the config's folder."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise LeakscanError(f"{source}: allowlist.baseline: must be the path of a baseline file")
+    return os.path.join(root, value)
 
 
 def _regexes(source: str, patterns: tuple[str, ...]) -> tuple[str, ...]:

@@ -154,3 +154,28 @@ def test_missing_baseline_is_an_error(run, repo):
         2,
         "leakscan: error: nope.json: cannot read baseline: No such file or directory\n",
     )
+
+
+def test_the_config_can_name_the_baseline_every_scan_honours(run, repo):
+    """A team commits its baseline and names it in .leakscan.toml: hooks and CI need no flag."""
+    assert run("baseline", "create", ".leakscan-baseline.json", cwd=repo).returncode == 0
+    (repo / ".leakscan.toml").write_text('[allowlist]\nbaseline = ".leakscan-baseline.json"\n')
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "x"],
+        check=True,
+    )
+    tree = scan(run, repo)
+    history = run("git", ".", "--format", "json", "--no-progress", cwd=repo)
+    for proc in (tree, history):
+        assert proc.returncode == 0, proc.stderr.decode()
+        doc = json.loads(proc.stdout)
+        assert doc["findings"] == [] and doc["scan"]["suppressed"] == {"baseline": 1}
+    (repo / "app" / "more.py").write_text(f'KEY = "{github_token(22)}"\n')
+    assert scan(run, repo).returncode == 1
+    (repo / ".leakscan.toml").write_text('[allowlist]\nbaseline = "missing.json"\n')
+    proc = scan(run, repo)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == (
+        f"leakscan: error: {repo / 'missing.json'}: cannot read baseline: No such file or directory"
+    )
