@@ -20,6 +20,7 @@ class Confirmer:
         self.rules = rules.rules
         self._compiled: dict[int, tuple[regex.Pattern[bytes], int | str]] = {}
         self._paths: dict[int, re.Pattern[str]] = {}
+        self._any_path: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     def applies(self, index: int, path: str | None) -> bool:
         """Whether rule `index` applies to an item at `path` (rules with a `path` need one)."""
@@ -32,6 +33,17 @@ class Confirmer:
         if compiled is None:
             compiled = self._paths[index] = re.compile(wanted)  # `re`: the commit hook never needs `regex`
         return compiled.search(path) is not None
+
+    def any_applies(self, indices: list[int], path: str) -> bool:
+        """Whether any of the path-bound rules at `indices` applies at `path`: one search of all
+        their path patterns at once (one search per rule cost more than matching the item)."""
+        key = tuple(indices)
+        combined = self._any_path.get(key)
+        if combined is None:
+            combined = self._any_path[key] = re.compile(
+                "|".join(_scoped(self.rules[i].path or "(?!)") for i in indices)
+            )
+        return combined.search(path) is not None
 
     def matches(self, candidates: Iterable[int], data: bytes, path: str | None) -> list[RawMatch]:
         """Matches of the candidate rules in `data`, ordered by secret position, then rule order."""
@@ -61,3 +73,14 @@ class Confirmer:
             entry = (pattern, "secret" if "secret" in pattern.groupindex else 1)
             self._compiled[index] = entry
         return entry
+
+
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def _scoped(pattern: str) -> str:
+    """`(?i)abc` → `(?i:abc)`: a pattern's leading flags, kept to it inside an alternation."""
+    flags = _GLOBAL_FLAGS.match(pattern)
+    if flags is None:
+        return f"(?:{pattern})"
+    return f"(?{flags.group(1)}:{pattern[flags.end() :]})"

@@ -55,7 +55,7 @@ class HyperscanEngine:
         return self.confirmer.matches(candidates, data, path)
 
     def _at_rule_path(self, path: str) -> bool:
-        return any(self.confirmer.applies(i, path) for i in self._path_rules)
+        return self.confirmer.any_applies(self._path_rules, path)
 
     def _fallback_candidates(self, data: bytes) -> list[int]:
         present = self._finder.present(data)
