@@ -42,6 +42,7 @@ _OPTIONAL = (
     "negative_examples",
     "references",
     "path",
+    "skip_path",
     "generic",
     "verify",
     "revoke",
@@ -75,6 +76,7 @@ class Rule:
     negative_examples: tuple[Example, ...] = ()
     references: tuple[str, ...] = ()
     path: str | None = None  # the rule applies only to items whose path matches this regex
+    skip_path: str | None = None  # ...and never to items whose path matches this one
     generic: bool = False  # a broader rule: yields to a specific rule on the same secret
     verify: dict[str, Any] | None = field(default=None, compare=False)
     revoke: dict[str, Any] | None = field(default=None, compare=False)
@@ -94,7 +96,7 @@ class RuleSet:
     @cached_property
     def digest(self) -> str:
         """SHA-256 over everything that changes what the rules match."""
-        material = [[r.id, r.pattern, list(r.keywords), r.path] for r in self.rules]
+        material = [[r.id, r.pattern, list(r.keywords), r.path, r.skip_path] for r in self.rules]
         blob = json.dumps([__version__, material], separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()
 
@@ -244,6 +246,7 @@ def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
         negative_examples=check.examples("negative_examples", required=False),
         references=check.words("references"),
         path=check.optional_pattern("path"),
+        skip_path=check.optional_pattern("skip_path"),
         generic=check.flag("generic"),
         verify=check.mapping("verify"),
         revoke=check.mapping("revoke"),

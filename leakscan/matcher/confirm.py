@@ -19,24 +19,29 @@ class Confirmer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules.rules
         self._compiled: dict[int, tuple[regex.Pattern[bytes], int | str]] = {}
-        self._paths: dict[int, re.Pattern[str]] = {}
+        self._paths: dict[str, re.Pattern[str]] = {}
         self._any_path: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     def applies(self, index: int, path: str | None) -> bool:
-        """Whether rule `index` applies to an item at `path` (rules with a `path` need one)."""
-        wanted = self.rules[index].path
-        if wanted is None:
-            return True
-        if path is None:
+        """Whether rule `index` applies to an item at `path`: a rule with a `path` needs a path
+        that matches it, and a rule with a `skip_path` never applies to a path that matches that."""
+        rule = self.rules[index]
+        if rule.skip_path is not None and path is not None and self._path(rule.skip_path).search(path):
             return False
-        compiled = self._paths.get(index)
+        if rule.path is None:
+            return True
+        return path is not None and self._path(rule.path).search(path) is not None
+
+    def _path(self, pattern: str) -> re.Pattern[str]:
+        compiled = self._paths.get(pattern)
         if compiled is None:
-            compiled = self._paths[index] = re.compile(wanted)  # `re`: the commit hook never needs `regex`
-        return compiled.search(path) is not None
+            compiled = self._paths[pattern] = re.compile(pattern)  # `re`: the commit hook never needs `regex`
+        return compiled
 
     def any_applies(self, indices: list[int], path: str) -> bool:
-        """Whether any of the path-bound rules at `indices` applies at `path`: one search of all
-        their path patterns at once (one search per rule cost more than matching the item)."""
+        """Whether any of the path-bound rules at `indices` may apply at `path` (their `path`
+        patterns, in one search: one search per rule cost more than matching the item; a
+        `skip_path` is left to `applies`)."""
         key = tuple(indices)
         combined = self._any_path.get(key)
         if combined is None:
