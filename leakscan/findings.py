@@ -4,10 +4,12 @@ the secret's hash, the fingerprint, and redaction for everything a person or a l
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from leakscan.model import Finding, Hit
 
+_ARMOUR = re.compile(r"-{4,5} ?BEGIN [A-Z0-9 ]{1,40}? ?-{4,5}|PuTTY-User-Key-File-\d: [\w-]{1,40}")
 CONTEXT_CHARS = 60  # characters of the line kept on each side of a secret
 _CONTROL = {c: "\ufffd" for c in range(32) if c != 9} | {127: "\ufffd"}
 
@@ -35,7 +37,11 @@ def fingerprint(finding: Finding) -> str:
 
 
 def redact(secret: str) -> str:
-    """`ghp_…k9`: enough to recognise a secret, never enough to use it."""
+    """`ghp_…k9`: enough to recognise a secret, never enough to use it. A key block shows its
+    armour line, which says what kind of key it is and nothing of the key."""
+    armour = _ARMOUR.match(secret)
+    if armour:
+        return f"{armour.group()}…"
     if len(secret) >= 20:
         return f"{secret[:4]}…{secret[-2:]}"
     if len(secret) >= 12:

@@ -266,3 +266,14 @@ def test_parallel_workers_give_the_same_findings(run, tmp_path: Path) -> None:
 def test_version_and_module_entry_point(run) -> None:
     proc = run("--version")
     assert proc.returncode == 0 and proc.stdout.decode().startswith("leakscan, version ")
+
+
+def test_a_key_block_is_redacted_to_its_armour_line(run, tmp_path: Path) -> None:
+    from corpus import Forge
+
+    key = Forge(3).pem("RSA PRIVATE KEY", 900)
+    (tmp_path / "deploy.pem").write_text(key + "\n")
+    [finding] = report(run("scan", str(tmp_path), "--format", "json"))["findings"]
+    assert finding["rule_id"] == "private-key-rsa"
+    assert finding["secret"] == finding["redacted"] == "-----BEGIN RSA PRIVATE KEY-----…"
+    assert finding["snippet"] == "-----BEGIN RSA PRIVATE KEY-----…"
