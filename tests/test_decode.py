@@ -132,6 +132,15 @@ def test_both_span_finders_find_the_same_spans(tmp_path: Path) -> None:
     corpus = build_corpus(tmp_path / "repo")
     texts = [p.read_bytes() for p in corpus.root.rglob("*") if p.is_file() and ".git" not in p.parts]
     texts += [b"=dGVzdDp0ZXN0aW5nMTIz", b"x YWJjZGVmZ2hpams=\n", b"QUJDREVGR0hJSktM", b"a" * 100]
+    # Escapes that are telling and some that are not (three spaces, a letter escape, a format).
+    password = "pa55" + "w0rdXyz"  # built here: this repository's own scan must stay clean
+    url = f"postgres://u:{password}@db/x"
+    for gap in ("", " ", "  ", "   "):
+        texts.append(f'x = "{{\\"a\\":{gap}\\"{url}\\"}}"\n'.encode())
+    texts.append(f'"https:\\/\\/u:{password}@db.example\\/x"'.encode())
+    texts += [b'"user\\u0040host.example"\n', f'f(a,  \\"{password}123\\")\n'.encode()]
+    texts += [f'f(a,   \\"{password}123\\")\n'.encode(), b'printf("%02x%s")']
+    texts += [url.replace("55", "55%40", 1).encode(), url.replace("55", "55%41", 1).encode()]
     fast, slow = SpanFinder(use_hyperscan=True), SpanFinder(use_hyperscan=False)
     for text in texts:
         assert [(s.start, s.end, s.kind, s.text) for s in fast.find(text, 1 << 20)] == [

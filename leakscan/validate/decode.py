@@ -13,10 +13,10 @@ this is also what puts notebook cells in reach). Only spans that could hold a se
   changes what a rule can see (`\\/`, `\\\\`, `\\uXXXX`, an escaped quote beside `=` or `:`; a `\\n`
   only ends a line, and rules stop values at a backslash).
 
-Finding those spans is the hot path: `SpanFinder` finds base64 runs in one Hyperscan pass where
-the package is installed and with `re` elsewhere (both give the same spans); the other two start
-with a rare byte (`%`, a backslash) that a plain `in` test finds first. Everything else here is
-pure: bytes in, `Encoded` spans out. detect.py rescans the decoded text.
+Finding those spans is the hot path: `SpanFinder` finds base64 runs, and whether the text holds a
+telling percent or JSON escape at all, in one Hyperscan pass where the package is installed, and
+with `re` elsewhere (both give the same spans). Everything else here is pure: bytes in, `Encoded`
+spans out. detect.py rescans the decoded text.
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ _TELLING_PERCENT = re.compile(rb"%(?:2[0-9A-Fa-f]|3[A-Fa-f]|40|5[BDFbdf]|60|7[B-
 _TELLING_ESCAPE = re.compile(
     rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=]|(?<=[=:,(\[{]\\)"|(?<=[=:,(\[{] \\)"|(?<=[=:,(\[{]  \\)")'
 )
+# The same two tests for Hyperscan, which reports only whether they match (no lookbehind: the
+# character before the backslash is matched instead).
+_TELLING_PERCENT_HS = _TELLING_PERCENT.pattern
+_TELLING_ESCAPE_HS = rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=])|[=:,(\[{](?: |  )?\\"'
+_RUNS, _PERCENT_GATE, _ESCAPE_GATE = range(3)  # pattern ids in the gate database
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
 _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})(?:\\u([dD][c-fC-F][0-9A-Fa-f]{2}))?|(.))", re.DOTALL)
@@ -155,31 +160,41 @@ class SpanFinder:
             yield from _json_spans(text)
 
     def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, bool]:
-        """Base64 text runs, and whether the text holds a percent escape or a telling JSON escape.
-        (Only the runs need Hyperscan: the other two start with a rare byte that `in` finds.)"""
-        percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
-        escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
+        """Base64 text runs, and whether the text holds a telling percent or JSON escape."""
         if self._database is None:
+            percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
+            escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
         ends: list[int] = []
+        telling = [False, False, False]
 
-        def on_match(_pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            ends.append(end)
+        def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            if pattern == _RUNS:
+                ends.append(end)
+            else:
+                telling[pattern] = True
 
         self._database.scan(text, match_event_handler=on_match, scratch=self._scratch)
         # `$` also matches before a final newline, so one run may be reported at two ends.
         runs = sorted({run for run in (_run_ending(text, end) for end in ends) if run is not None})
-        return runs, percent, escapes
+        return runs, telling[_PERCENT_GATE], telling[_ESCAPE_GATE]
 
 
 def _compile_gates() -> Any:
-    """The Hyperscan database that finds base64 text runs, or None where Hyperscan is not installed."""
+    """The Hyperscan database of the three gates (base64 runs: every end; the escapes: once), or
+    None where Hyperscan is not installed. One pass for all three costs 25% less than base64 runs
+    in Hyperscan and the escapes with `re` (measured on git's blobs)."""
     try:
         import hyperscan
     except ImportError:
         return None
     database = hyperscan.Database()
-    database.compile(expressions=[_BASE64_TEXT_HS], ids=[0], elements=1, flags=[0])
+    database.compile(
+        expressions=[_BASE64_TEXT_HS, _TELLING_PERCENT_HS, _TELLING_ESCAPE_HS],
+        ids=[_RUNS, _PERCENT_GATE, _ESCAPE_GATE],
+        elements=3,
+        flags=[0, hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_SINGLEMATCH],
+    )
     return database
 
 
