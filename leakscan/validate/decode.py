@@ -57,9 +57,8 @@ _TELLING_PERCENT = re.compile(rb"%(?:2[0-9A-Fa-f]|3[A-Fa-f]|40|5[BDFbdf]|60|7[B-
 _TELLING_ESCAPE = re.compile(
     rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=]|(?<=[=:,(\[{]\\)"|(?<=[=:,(\[{] \\)"|(?<=[=:,(\[{]  \\)")'
 )
-# The same two tests for Hyperscan, which reports only whether they match (no lookbehind: the
-# character before the backslash is matched instead).
-_TELLING_PERCENT_HS = _TELLING_PERCENT.pattern
+# The escape test for Hyperscan, which has no lookbehind (the character before the backslash is
+# matched instead; `re` keeps the form that starts at the backslash, a byte it finds fast).
 _TELLING_ESCAPE_HS = rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=])|[=:,(\[{](?: |  )?\\"'
 _RUNS, _PERCENT_GATE, _ESCAPE_GATE = range(3)  # pattern ids in the gate database
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
@@ -166,31 +165,31 @@ class SpanFinder:
             escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
         ends: list[int] = []
-        telling = [False, False, False]
+        telling: set[int] = set()
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
             if pattern == _RUNS:
                 ends.append(end)
             else:
-                telling[pattern] = True
+                telling.add(pattern)
 
         self._database.scan(text, match_event_handler=on_match, scratch=self._scratch)
         # `$` also matches before a final newline, so one run may be reported at two ends.
         runs = sorted({run for run in (_run_ending(text, end) for end in ends) if run is not None})
-        return runs, telling[_PERCENT_GATE], telling[_ESCAPE_GATE]
+        return runs, _PERCENT_GATE in telling, _ESCAPE_GATE in telling
 
 
 def _compile_gates() -> Any:
     """The Hyperscan database of the three gates (base64 runs: every end; the escapes: once), or
-    None where Hyperscan is not installed. One pass for all three costs 25% less than base64 runs
-    in Hyperscan and the escapes with `re` (measured on git's blobs)."""
+    None where Hyperscan is not installed. One pass for all three took 0.40 s on 300 MB of git's
+    blobs, against 0.31 s for the base64 runs alone plus 0.20 s for the escapes with `re`."""
     try:
         import hyperscan
     except ImportError:
         return None
     database = hyperscan.Database()
     database.compile(
-        expressions=[_BASE64_TEXT_HS, _TELLING_PERCENT_HS, _TELLING_ESCAPE_HS],
+        expressions=[_BASE64_TEXT_HS, _TELLING_PERCENT.pattern, _TELLING_ESCAPE_HS],
         ids=[_RUNS, _PERCENT_GATE, _ESCAPE_GATE],
         elements=3,
         flags=[0, hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_SINGLEMATCH],
