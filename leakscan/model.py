@@ -44,6 +44,26 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What the issuer said when asked whether a secret works (live checks, opt-in)."""
+
+    status: str = "not_checked"  # not_checked | live | invalid | unknown
+    reason: str | None = None  # why, in one line: "HTTP 401", "timed out after 10 s", ...
+    identity: str | None = None  # whose credential it is, as the issuer names it
+    scopes: tuple[str, ...] = ()
+    expires_at: str | None = None  # ISO 8601
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What happened when the issuer was asked to kill a live secret."""
+
+    # not_attempted | revoked | revoke_unconfirmed | failed | unsupported | dry_run | declined
+    status: str = "not_attempted"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """A secret at one place, with everything a report needs."""
 
@@ -61,8 +81,8 @@ class Finding:
     commit: Commit | None = None
     commits: int = 0  # how many commits introduced this blob at this path (history scans)
     decoded: str | None = None
-    verification: str = "not_checked"
-    revocation: str = "not_attempted"
+    verification: Verification = Verification()
+    revocation: Revocation = Revocation()
     suppressed: str | None = None  # why it is hidden (inline, allowlist, baseline), or None
 
 

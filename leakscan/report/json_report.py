@@ -8,7 +8,7 @@ from typing import Any
 
 from leakscan import __version__
 from leakscan.findings import fingerprint, redact, secret_sha256, snippet
-from leakscan.model import Finding, ScanResult
+from leakscan.model import Finding, Revocation, ScanResult, Verification
 
 REPORT_VERSION = 1
 
@@ -37,9 +37,31 @@ def finding_record(finding: Finding, show_secrets: bool) -> dict[str, Any]:
         "date": commit.date if commit else None,
         "summary": commit.summary if commit else None,
         "commits": finding.commits if commit else None,
-        "verification": {"status": finding.verification},
-        "revocation": {"status": finding.revocation},
+        "verification": verification_record(finding.verification),
+        "revocation": revocation_record(finding.revocation),
     }
+
+
+def verification_record(verification: Verification) -> dict[str, Any]:
+    """A verification as JSON: the status, and only the details the issuer gave."""
+    record: dict[str, Any] = {"status": verification.status}
+    if verification.reason:
+        record["reason"] = verification.reason
+    if verification.identity:
+        record["identity"] = verification.identity
+    if verification.scopes:
+        record["scopes"] = list(verification.scopes)
+    if verification.expires_at:
+        record["expires_at"] = verification.expires_at
+    return record
+
+
+def revocation_record(revocation: Revocation) -> dict[str, Any]:
+    """A revocation as JSON: the status and, when there is one, why."""
+    record: dict[str, Any] = {"status": revocation.status}
+    if revocation.reason:
+        record["reason"] = revocation.reason
+    return record
 
 
 def document(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
