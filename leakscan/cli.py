@@ -325,6 +325,82 @@ def baseline_update(
     return baseline_from(file, source, settings, create=False, prune=prune)
 
 
+@main.command("sweep")
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--db", required=True, type=click.Path(dir_okay=False), help="The SQLite datastore (created 0600)."
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (pip install 'leakscan[distributed]')."
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Local worker processes (0: all cores)."
+)
+@click.option("--cache", type=click.Path(file_okay=False), help="Where mirrors of git URLs are kept.")
+@click.option("--no-progress", is_flag=True, help="No per-repository progress lines.")
+@_engine_option
+@_rules_option
+@click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger blobs.")
+@_fatal_errors_are_one_line
+def sweep_command(
+    targets: tuple[str, ...],
+    db: str,
+    scheduler: str | None,
+    jobs: int,
+    cache: str | None,
+    no_progress: bool,
+    engine: str,
+    extra_rules: tuple[str, ...],
+    max_file_size: str,
+) -> int:
+    """Scan the history of many repositories into a datastore; reruns scan only new blobs.
+
+    TARGETs are repositories, folders of repositories, git URLs (mirrored into the cache and
+    fetched on each rerun) and @FILEs listing them, one per line.
+    """
+    from leakscan.sweep.commands import run_sweep
+    from leakscan.sweep.run import SweepOptions
+    from leakscan.sweep.targets import default_cache
+
+    options = SweepOptions(
+        db, cache or default_cache(), engine, jobs, scheduler, parse_size(max_file_size),
+        progress=not no_progress and sys.stderr.isatty(),
+    )
+    return run_sweep(list(targets), options, extra_rules)
+
+
+@main.command("triage")
+@click.argument("sha")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="The sweep's datastore.")
+@click.option(
+    "--status",
+    required=True,
+    type=click.Choice(["false_positive", "accepted", "revoked"]),
+    help="The decision.",
+)
+@click.option("--note", default="", help="Why, for whoever reads the report next.")
+@_fatal_errors_are_one_line
+def triage_command(sha: str, db: str, status: str, note: str) -> int:
+    """Record a decision about the secret whose secret_sha256 is (or starts with) SHA."""
+    from leakscan.sweep.commands import run_triage
+
+    return run_triage(db, sha, status, note)
+
+
+@main.command("report")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="The sweep's datastore.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600).")
+@_fatal_errors_are_one_line
+def report_command(db: str, fmt: str, output: str | None) -> int:
+    """Report what a sweep's datastore holds: totals, reuse across repositories, every finding."""
+    from leakscan.sweep.commands import run_report
+
+    return run_report(db, fmt, output)
+
+
 @main.group()
 def rules() -> None:
     """List and prove the detection rules."""

@@ -86,7 +86,7 @@ def git_result(
     from leakscan.sources.git.repo import open_repository
 
     repo = open_repository(repo_path)
-    config = _repository_config(repo, settings.config_path)
+    config = repository_config(repo, settings.config_path)
     result = scan_history(repo, _rules(settings, config), settings.scan_options(), history, config)
     return result, PathFrame(repo.root, repo.root), config
 
@@ -142,7 +142,7 @@ def _rules(settings: ScanSettings, config: Config) -> RuleSet:
     return select_rules(load_rules(settings.extra_rules), config)
 
 
-def _repository_config(repo: Repository, explicit: str | None) -> Config:
+def repository_config(repo: Repository, explicit: str | None) -> Config:
     """--config, else the repository's `.leakscan.toml`: in the working tree, or for a bare
     repository as committed at HEAD. Its paths are relative to the repository's top folder."""
     if explicit:

@@ -52,6 +52,8 @@ class HistoryOptions:
     recurse_submodules: bool = False
     all_commits: bool = False  # one finding per introducing commit, not only the earliest
     revision_option: str = "--branch"  # how the user named the revisions, for error messages
+    skip_blobs: bytes = b""  # binary ids (concatenated) already scanned by an earlier sweep
+    record_blobs: bool = False  # keep the ids of the blobs scanned in the result (sweeps)
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,11 @@ def _scan_repository(
 ) -> list[tuple[Finding, str | None]]:
     """Scan one repository into `result`; returns its findings (not yet suppressed) with inline flags."""
     spool = IntroductionSpool(repo.hash_hex // 2)
-    source = BlobSource(repo, history.selection, spool)
+    source = BlobSource(repo, history.selection, spool, history.skip_blobs if not prefix else b"")
     try:
         tally = _run_workers(source, rules, options, result, prefix)
+        if history.record_blobs and not prefix:
+            result.blobs_scanned = bytes(source.fresh)
         for message in source.errors:
             result.errors.append(ScanError(prefix or repo.root, message))
         result.notes.extend(_notes(repo, source, tally, history, prefix))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 
@@ -132,6 +133,7 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # raw matches a validator rejected, by reason
     rule_docs: dict[str, RuleDoc] = field(default_factory=dict)  # the rules of the scan, by id
+    blobs_scanned: builtins.bytes = b""  # binary ids of the blobs read, when a sweep asked to keep them
 
     @property
     def reported(self) -> list[Finding]:

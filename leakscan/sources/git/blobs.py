@@ -17,11 +17,17 @@ from leakscan.sources.git.repo import Repository
 class BlobSource:
     """The blobs to scan, each once, in the order the log pass meets them; records introductions."""
 
-    def __init__(self, repo: Repository, selection: Selection, spool: IntroductionSpool) -> None:
+    def __init__(
+        self, repo: Repository, selection: Selection, spool: IntroductionSpool, skip: bytes = b""
+    ) -> None:
         self.repo = repo
         self.selection = selection
         self.spool = spool
         self.seen = ObjectIdSet(repo.hash_hex // 2)  # the only per-blob state kept in memory
+        width = repo.hash_hex // 2
+        for start in range(0, len(skip), width):  # blobs an earlier sweep scanned count as seen
+            self.seen.add(skip[start : start + width])
+        self.fresh = bytearray()  # binary ids of the blobs handed out, in order
         self.gitlinks: set[str] = set()
         self.commits = 0
         self.errors: list[str] = []
@@ -34,7 +40,9 @@ class BlobSource:
                 yield from self._new(oid.encode(), name.encode(), NO_COMMIT)
         if self.selection.unreachable:
             for oid in store_objects(self.repo, "blob"):
-                if self.seen.add(binascii.unhexlify(oid)):
+                key = binascii.unhexlify(oid)
+                if self.seen.add(key):
+                    self.fresh += key
                     yield oid, f"<unreachable blob {oid}>"
 
     def _introduced_blobs(self) -> Iterator[tuple[str, str]]:
@@ -54,6 +62,7 @@ class BlobSource:
         key = binascii.unhexlify(blob)
         self.spool.add(key, commit_index, path)
         if self.seen.add(key):
+            self.fresh += key
             yield blob.decode(), path.decode("utf-8", "replace")
 
     def _extra_tips(self) -> list[str]:

@@ -8,6 +8,8 @@ chosen by their first two bytes (~24 bytes per id at a million ids), and looked 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 _BUCKETS = 1 << 16
 
 
@@ -24,6 +26,11 @@ class ObjectIdSet:
 
     def __contains__(self, key: bytes) -> bool:
         return self._position(self._buckets[int.from_bytes(key[:2], "little")], key) >= 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for bucket in self._buckets:
+            for start in range(0, len(bucket), self._width):
+                yield bytes(bucket[start : start + self._width])
 
     def add(self, key: bytes) -> bool:
         """Add `key`; True if it was not there yet."""

@@ -1,0 +1,1 @@
+"""Sweeps: many repositories scanned into one datastore (targets → tasks → datastore)."""
