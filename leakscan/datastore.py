@@ -170,6 +170,19 @@ class Datastore:
         cursor = self.db.execute("SELECT oid FROM scanned_blobs WHERE repository_id = ?", (row[0],))
         return b"".join(oid for (oid,) in cursor)
 
+    def unchanged(self, name: str, rules_digest: str, refs: tuple[tuple[str, str], ...]) -> bool:
+        """Whether repository `name` was last scanned whole, with these rules, at exactly these refs
+        (then nothing in it is new and the sweep need not even list its history)."""
+        row = self.db.execute(
+            "SELECT id, rules_digest, complete FROM repositories WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None or row[1] != rules_digest or not row[2]:
+            return False
+        stored = self.db.execute(
+            "SELECT name, target FROM refs WHERE repository_id = ? ORDER BY name", (row[0],)
+        )
+        return [tuple(r) for r in stored] == sorted(refs)
+
     def record(self, outcome: RepositoryOutcome) -> int:
         """Store one repository's outcome in one transaction; returns how many findings were new."""
         stamp = now()

@@ -25,7 +25,8 @@ def run_sweep(targets: list[str], options: SweepOptions, extra_rules: tuple[str,
         click.echo(f"leakscan: {line}", err=True)
     totals = load_inventory(options.db).totals()
     click.echo(
-        f"swept {summary.repositories} repositories: {summary.blobs:,} new blobs "
+        f"swept {summary.repositories} repositories ({summary.unchanged} more unchanged): "
+        f"{summary.blobs:,} new blobs "
         f"({summary.bytes / 1e6:,.1f} MB), {summary.new_findings} new findings; "
         f"{options.db} holds {totals['findings']} findings of {totals['secrets']} secrets",
         err=True,

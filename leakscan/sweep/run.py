@@ -14,8 +14,9 @@ from leakscan.datastore import Datastore, RepositoryOutcome
 from leakscan.errors import LeakscanError
 from leakscan.model import ScanError
 from leakscan.rules import RuleSet
+from leakscan.sources.git.repo import open_repository
 from leakscan.sweep.targets import Target, resolve
-from leakscan.sweep.task import RepositoryTask, scan_repository
+from leakscan.sweep.task import RepositoryTask, current_refs, scan_repository
 from leakscan.workers import default_jobs
 
 
@@ -38,6 +39,7 @@ class SweepSummary:
     """What one sweep did, for its closing lines and exit code."""
 
     repositories: int = 0
+    unchanged: int = 0  # repositories whose refs had not moved since their last whole scan
     blobs: int = 0
     bytes: int = 0
     new_findings: int = 0
@@ -56,7 +58,9 @@ def sweep(specs: list[str], rules: RuleSet, options: SweepOptions) -> SweepSumma
     try:
         targets, unreachable = resolve(specs, options.cache)
         summary.problems.extend(u.message for u in unreachable)
-        tasks = [_task(store, t, rules, options) for t in targets]
+        pending = [t for t in targets if not _unchanged(store, t, rules)]
+        summary.unchanged = len(targets) - len(pending)
+        tasks = [_task(store, t, rules, options) for t in pending]
         for done, outcome in enumerate(_outcomes(tasks, options), 1):
             summary.new_findings += store.record(outcome)
             summary.repositories += 1
@@ -67,6 +71,14 @@ def sweep(specs: list[str], rules: RuleSet, options: SweepOptions) -> SweepSumma
     finally:
         store.close()
     return summary
+
+
+def _unchanged(store: Datastore, target: Target, rules: RuleSet) -> bool:
+    try:
+        refs = current_refs(open_repository(target.location))
+    except LeakscanError:
+        return False  # the task will say what is wrong with it
+    return store.unchanged(target.name, rules.digest, refs)
 
 
 def _task(store: Datastore, target: Target, rules: RuleSet, options: SweepOptions) -> RepositoryTask:

@@ -15,7 +15,7 @@ from leakscan.history import HistoryOptions, scan_history
 from leakscan.model import ScanError, Skipped
 from leakscan.rules import RuleSet
 from leakscan.scan import ScanOptions, select_rules
-from leakscan.sources.git.repo import open_repository
+from leakscan.sources.git.repo import Repository, open_repository
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def scan_repository(task: RepositoryTask) -> RepositoryOutcome:
         options = ScanOptions(task.engine, jobs=1, max_file_size=task.max_file_size)
         history = HistoryOptions(skip_blobs=task.known_blobs, record_blobs=True)
         result = scan_history(repo, rules, options, history, config)
-        refs = _refs(repo.run("for-each-ref", "--format=%(refname) %(objectname)"))
+        refs = current_refs(repo)
     except LeakscanError as exc:
         return RepositoryOutcome(
             task.name, task.location, task.rules.digest, problems=(ScanError(task.name, str(exc)),)
@@ -61,6 +61,8 @@ def scan_repository(task: RepositoryTask) -> RepositoryOutcome:
     )
 
 
-def _refs(listing: bytes) -> tuple[tuple[str, str], ...]:
+def current_refs(repo: Repository) -> tuple[tuple[str, str], ...]:
+    """Every ref and the object it points at."""
+    listing = repo.run("for-each-ref", "--format=%(refname) %(objectname)")
     pairs = (line.rsplit(" ", 1) for line in listing.decode("utf-8", "replace").splitlines() if line)
     return tuple((name, target) for name, target in pairs)
