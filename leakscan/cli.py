@@ -134,6 +134,25 @@ _SCAN_OPTIONS = (
     click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger files."),
     click.option("--no-progress", is_flag=True, help="Never draw a progress line."),
 )
+_LIVE_OPTIONS = (
+    click.option("--verify", is_flag=True, help="Ask each secret's issuer whether it works (network)."),
+    click.option(
+        "--revoke", is_flag=True, help="Revoke the secrets verified live at their issuers (implies --verify)."
+    ),
+    click.option("--yes", is_flag=True, help="Revoke without asking (needed off a terminal)."),
+    click.option("--dry-run", is_flag=True, help="With --revoke: show what would be revoked, send nothing."),
+    click.option(
+        "--audit-log", type=click.Path(dir_okay=False), help="Append every live-check action to FILE (0600)."
+    ),
+    click.option(
+        "--endpoint",
+        "endpoints",
+        multiple=True,
+        metavar="HOST=URL",
+        help="Send HOST's live checks to URL instead (self-hosted GitHub/GitLab; http:// only to loopback).",
+    ),
+)
+_LIVE_NAMES = ("verify", "revoke", "yes", "dry_run", "audit_log", "endpoints")
 _REPORT_NAMES = ("fmt", "output", "show_secrets", "findings_exit", "baseline")
 _SCAN_NAMES = ("engine", "extra_rules", "config_path", "jobs", "max_file_size", "no_progress")
 
@@ -148,10 +167,11 @@ def _settings_options(command: Callable[..., Any], report: bool) -> Callable[...
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from leakscan.commands import ReportOptions, ScanSettings
+        from leakscan.commands import LiveSettings, ReportOptions, ScanSettings
 
         shared = {name: kwargs.pop(name) for name in _SCAN_NAMES}
         reporting = {name: kwargs.pop(name) for name in _REPORT_NAMES} if report else {}
+        live = LiveSettings(**{name: kwargs.pop(name) for name in _LIVE_NAMES}) if report else LiveSettings()
         settings = ScanSettings(
             shared["extra_rules"],
             shared["config_path"],
@@ -159,10 +179,11 @@ def _settings_options(command: Callable[..., Any], report: bool) -> Callable[...
             shared["jobs"],
             parse_size(shared["max_file_size"]),
             ReportOptions(**reporting, progress=not shared["no_progress"]),
+            live,
         )
         return command(*args, settings=settings, **kwargs)
 
-    for option in reversed((*_REPORT_OPTIONS, *_SCAN_OPTIONS) if report else _SCAN_OPTIONS):
+    for option in reversed((*_REPORT_OPTIONS, *_SCAN_OPTIONS, *_LIVE_OPTIONS) if report else _SCAN_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
 
@@ -323,6 +344,36 @@ def baseline_update(
 
     source = BaselineSource(paths or (".",), history, from_report)
     return baseline_from(file, source, settings, create=False, prune=prune)
+
+
+@main.command("revoke")
+@click.argument("source", metavar="FILE|-")
+@click.option("--rule", "rule_id", required=True, help="The rule the secrets belong to (see `rules list`).")
+@click.option("--yes", is_flag=True, help="Revoke without asking (needed off a terminal).")
+@click.option("--dry-run", is_flag=True, help="Verify and show what would be revoked; send no revocation.")
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="Append every action to FILE (0600).")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="HOST=URL", help="Send HOST's checks to URL.")
+@_rules_option
+@_fatal_errors_are_one_line
+def revoke_command(
+    source: str,
+    rule_id: str,
+    yes: bool,
+    dry_run: bool,
+    audit_log: str | None,
+    endpoints: tuple[str, ...],
+    extra_rules: tuple[str, ...],
+) -> int:
+    """Verify, then revoke, secrets of one rule given one per line in FILE (or `-`: standard input).
+
+    Only secrets verified live are revoked; exit 2 if any could not be checked or revoked.
+    """
+    from leakscan.commands import LiveSettings
+    from leakscan.live.commands import run_revoke
+    from leakscan.rules import load_rules
+
+    settings = LiveSettings(True, True, yes, dry_run, audit_log, endpoints)
+    return run_revoke(rule_id, source, settings, load_rules(extra_rules))
 
 
 @main.command("sweep")

@@ -36,6 +36,23 @@ class ReportOptions:
 
 
 @dataclass(frozen=True)
+class LiveSettings:
+    """Live-check options (`--verify`, `--revoke`, ...), off unless asked."""
+
+    verify: bool = False
+    revoke: bool = False
+    yes: bool = False
+    dry_run: bool = False
+    audit_log: str | None = None
+    endpoints: tuple[str, ...] = ()
+
+    @property
+    def wanted(self) -> bool:
+        """Whether any network check was asked for."""
+        return self.verify or self.revoke
+
+
+@dataclass(frozen=True)
 class ScanSettings:
     """The options every scanning command shares (`scan`, `git`, `baseline`)."""
 
@@ -45,6 +62,7 @@ class ScanSettings:
     jobs: int = 0
     max_file_size: int = 50 * 1024 * 1024
     report: ReportOptions = ReportOptions()
+    live: LiveSettings = LiveSettings()
 
     def scan_options(self) -> ScanOptions:
         """How to scan, with progress only where someone is watching (a terminal)."""
@@ -57,7 +75,12 @@ class ScanSettings:
 def run_tree_scan(paths: list[str], settings: ScanSettings) -> int:
     """`leakscan scan`: files, folders and standard input."""
     result, frame, config = tree_result(paths, settings)
-    return emit(with_baseline(result, settings.report, frame, config), settings.report)
+    result = with_baseline(result, settings.report, frame, config)
+    if settings.live.wanted:
+        from leakscan.live.commands import read_file, with_live_checks
+
+        result = with_live_checks(result, settings.live, _rules(settings, config), read_file)
+    return emit(result, settings.report)
 
 
 def tree_result(paths: list[str], settings: ScanSettings) -> tuple[ScanResult, PathFrame, Config]:
@@ -75,7 +98,14 @@ def tree_result(paths: list[str], settings: ScanSettings) -> tuple[ScanResult, P
 def run_git_scan(repo_path: str, history: HistoryOptions, settings: ScanSettings) -> int:
     """`leakscan git`: the history of a repository, every blob once."""
     result, frame, config = git_result(repo_path, history, settings)
-    return emit(with_baseline(result, settings.report, frame, config), settings.report)
+    result = with_baseline(result, settings.report, frame, config)
+    if settings.live.wanted:
+        from leakscan.live.commands import blob_reader, with_live_checks
+        from leakscan.sources.git.repo import open_repository
+
+        reader = blob_reader(open_repository(repo_path))
+        result = with_live_checks(result, settings.live, _rules(settings, config), reader)
+    return emit(result, settings.report)
 
 
 def git_result(
@@ -197,9 +227,17 @@ def list_rules(extra_rules: Sequence[str]) -> int:
     widths = (max(2, *(len(r.id) for r in rules)), max(8, *(len(r.provider) for r in rules)))
     click.echo(f"{'ID':<{widths[0]}}  {'PROVIDER':<{widths[1]}}  {'SEVERITY':<8}  LIVE CHECK")
     for rule in rules:
-        live = "yes" if rule.has_live_check else "no"
+        recipe = rule.live
+        live = "no" if recipe is None or recipe.verify is None else "verify"
+        if recipe is not None and recipe.revoke is not None:
+            live = "verify+revoke"
         click.echo(f"{rule.id:<{widths[0]}}  {rule.provider:<{widths[1]}}  {rule.severity:<8}  {live}")
-    click.echo(f"{len(rules)} rules", err=True)
+    verifying = {r.provider for r in rules if r.live is not None and r.live.verify is not None}
+    revoking = {r.provider for r in rules if r.live is not None and r.live.revoke is not None}
+    click.echo(
+        f"{len(rules)} rules; live checks verify {len(verifying)} providers and revoke at {len(revoking)}",
+        err=True,
+    )
     return ExitCode.CLEAN
 
 

@@ -169,7 +169,7 @@ def _extra_rules(source: str, root: Path, table: dict[str, Any]) -> tuple[Rule, 
     for name in _strings(source, "rules.files", table.get("files", [])):
         found.extend(load_rule_file(root / name))
     for rule in found:
-        live = "verify" if rule.verify is not None else "revoke" if rule.revoke is not None else None
+        live = next((k for k in ("verify", "revoke", "parts") if getattr(rule, k) is not None), None)
         if live:
             raise RuleError(
                 rule.source,

@@ -23,11 +23,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leakscan import __version__
 from leakscan.cache import read_cached, write_cached
 from leakscan.errors import RuleError
+
+if TYPE_CHECKING:
+    from leakscan.live.recipes import Recipe
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 _ID = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
@@ -46,6 +49,7 @@ _OPTIONAL = (
     "generic",
     "verify",
     "revoke",
+    "parts",
 )
 
 
@@ -78,13 +82,16 @@ class Rule:
     path: str | None = None  # the rule applies only to items whose path matches this regex
     skip_path: str | None = None  # ...and never to items whose path matches this one
     generic: bool = False  # a broader rule: yields to a specific rule on the same secret
-    verify: dict[str, Any] | None = field(default=None, compare=False)
+    verify: dict[str, Any] | None = field(default=None, compare=False)  # as written; see `live`
     revoke: dict[str, Any] | None = field(default=None, compare=False)
+    parts: dict[str, Any] | None = field(default=None, compare=False)
 
-    @property
-    def has_live_check(self) -> bool:
-        """Whether the rule describes a verification request."""
-        return self.verify is not None
+    @cached_property
+    def live(self) -> Recipe | None:
+        """The live checks, typed (validated when the rule was loaded)."""
+        from leakscan.live.recipes import parse_recipe
+
+        return parse_recipe(self.source, self.id, self.verify, self.revoke, self.parts)
 
 
 @dataclass(frozen=True)
@@ -231,7 +238,7 @@ def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
     if severity not in SEVERITIES:
         raise RuleError(source, rule_id, "severity", f"must be one of {', '.join(SEVERITIES)}")
     pattern = check.pattern("pattern")
-    return Rule(
+    rule = Rule(
         id=rule_id,
         name=check.text("name"),
         provider=check.text("provider", provider),
@@ -250,7 +257,10 @@ def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
         generic=check.flag("generic"),
         verify=check.mapping("verify"),
         revoke=check.mapping("revoke"),
+        parts=check.mapping("parts"),
     )
+    _ = rule.live  # a malformed live check fails here, naming its field, like any rule error
+    return rule
 
 
 class _FieldChecker:

@@ -42,3 +42,13 @@ def engine(request: pytest.FixtureRequest) -> str:
     if request.param == "hyperscan":
         pytest.importorskip("hyperscan", reason="the hyperscan package has no wheel for this platform")
     return request.param
+
+
+@pytest.fixture
+def issuer():
+    """A fake provider API on 127.0.0.1 (see tests/issuer.py)."""
+    from issuer import Issuer
+
+    server = Issuer()
+    yield server
+    server.close()

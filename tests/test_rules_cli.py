@@ -91,7 +91,9 @@ def test_rules_list_table(run, tmp_path: Path) -> None:
     assert proc.returncode == 0
     lines = proc.stdout.decode().splitlines()
     assert lines[0].split() == ["ID", "PROVIDER", "SEVERITY", "LIVE", "CHECK"]
-    assert any(line.split() == ["github-pat-classic", "github", "critical", "no"] for line in lines)
+    expected = ["github-pat-classic", "github", "critical", "verify+revoke"]
+    assert any(line.split() == expected for line in lines)
+    assert any(line.split() == ["discord-bot-token", "discord", "high", "verify"] for line in lines)
     assert lines[-1].split() == ["acme-key", "acme", "high", "no"]
 
 

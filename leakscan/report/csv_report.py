@@ -23,6 +23,8 @@ COLUMNS = (
     "author",
     "date",
     "snippet",
+    "verification",
+    "revocation",
 )
 
 
@@ -33,6 +35,7 @@ def render(result: ScanResult, show_secrets: bool, color: bool = False) -> str:
     writer.writeheader()
     for finding in result.reported:
         record = finding_record(finding, show_secrets)
+        record.update(verification=finding.verification.status, revocation=finding.revocation.status)
         writer.writerow({k: _inert(record[k]) for k in COLUMNS})
     return out.getvalue()
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from leakscan import __version__
 from leakscan.findings import identity, printable, redact, secret_sha256, snippet
 from leakscan.model import Finding, RuleDoc, ScanResult
+from leakscan.report.json_report import revocation_record, verification_record
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "leakscan/identity/v1"
@@ -160,6 +161,9 @@ def _properties(finding: Finding) -> dict[str, Any]:
         props["blob"] = finding.blob
     if finding.decoded:
         props["decoded"] = finding.decoded
+    if finding.verification.status != "not_checked":
+        props["verification"] = verification_record(finding.verification)
+        props["revocation"] = revocation_record(finding.revocation)
     return props
 
 

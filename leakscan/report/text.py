@@ -40,7 +40,24 @@ def _finding_lines(finding: Finding, show_secrets: bool, color: bool) -> list[st
     if finding.commit:
         c = finding.commit
         out.append(f"      commit {c.id[:12]}  {c.author} <{c.email}>  {c.date}  {printable(c.summary)}")
+    if finding.verification.status != "not_checked":
+        out.append(f"      {_live_line(finding)}")
     return out
+
+
+def _live_line(finding: Finding) -> str:
+    v, r = finding.verification, finding.revocation
+    line = f"live check: {v.status}"
+    details = [d for d in (v.identity and f"as {printable(v.identity)}", v.reason) if d]
+    if v.scopes:
+        details.append("scopes " + ",".join(v.scopes))
+    if v.expires_at:
+        details.append(f"expires {v.expires_at}")
+    if details:
+        line += f" ({'; '.join(details)})"
+    if r.status != "not_attempted":
+        line += f"; revocation: {r.status}" + (f" ({printable(r.reason)})" if r.reason else "")
+    return line
 
 
 def _problem_lines(result: ScanResult) -> list[str]:
@@ -77,7 +94,7 @@ def summary(result: ScanResult, color: bool = False) -> str:
         files = len({f.path for f in findings})
         line = (
             f"{len(findings)} secret{'s' if len(findings) != 1 else ''} found ({by_severity}) in {files} "
-            f"file{'s' if files != 1 else ''}; scanned {scanned}{extra}"
+            f"file{'s' if files != 1 else ''}{_live_summary(findings)}; scanned {scanned}{extra}"
         )
         line = _style(line, color, fg="red", bold=True)
     elif result.complete:
@@ -91,6 +108,18 @@ def summary(result: ScanResult, color: bool = False) -> str:
         )
         line = (line + "\n" if line else "") + _style(incomplete, color, fg="yellow", bold=True)
     return line
+
+
+def _live_summary(findings: list[Finding]) -> str:
+    """`; 3 live, 3 revoked, 1 unknown` when live checks ran; counts distinct secrets."""
+    distinct = {(f.rule_id, f.secret): f for f in findings}.values()
+    if all(f.verification.status == "not_checked" for f in distinct):
+        return ""
+    verified = Counter(f.verification.status for f in distinct)
+    revoked = Counter(f.revocation.status for f in distinct if f.revocation.status != "not_attempted")
+    parts = [f"{verified[s]} {s}" for s in ("live", "invalid", "unknown") if verified[s]]
+    parts += [f"{n} {status}" for status, n in sorted(revoked.items())]
+    return "; " + ", ".join(parts)
 
 
 def _style(text: str, color: bool, **style: object) -> str:
