@@ -46,6 +46,7 @@ _OPTIONAL = (
     "generic",
     "verify",
     "revoke",
+    "parts",
 )
 
 
@@ -80,6 +81,7 @@ class Rule:
     generic: bool = False  # a broader rule: yields to a specific rule on the same secret
     verify: dict[str, Any] | None = field(default=None, compare=False)
     revoke: dict[str, Any] | None = field(default=None, compare=False)
+    parts: dict[str, Any] | None = field(default=None, compare=False)  # other values a live check needs
 
     @property
     def has_live_check(self) -> bool:
@@ -250,6 +252,7 @@ def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
         generic=check.flag("generic"),
         verify=check.mapping("verify"),
         revoke=check.mapping("revoke"),
+        parts=check.mapping("parts"),
     )
 
 
