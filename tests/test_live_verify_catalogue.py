@@ -145,14 +145,7 @@ def cases() -> list[Case]:
             "POST",
             "/graphql",
             (200, {"data": {"viewer": {"id": "6f1c", "email": "lead@example.com"}}}),
-            (
-                400,
-                {
-                    "errors": [
-                        {"message": "Authentication required", "extensions": {"code": "AUTHENTICATION_ERROR"}}
-                    ]
-                },
-            ),
+            (401, {"errors": [{"message": "Authentication required"}]}),
             headers={"Authorization": s["linear-api-key"]},
             body={"query": "{ viewer { id email } }"},
             identity="lead@example.com",
