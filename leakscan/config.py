@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leakscan.errors import LeakscanError, RuleError
+from leakscan.errors import LeakscanError
 from leakscan.rules import SEVERITIES, Rule, load_rule_file, parse_rule_document
 
 CONFIG_NAME = ".leakscan.toml"
@@ -165,17 +165,8 @@ def _extra_rules(source: str, root: Path, table: dict[str, Any]) -> tuple[Rule, 
         raise LeakscanError(f"{source}: rules.extra: must be tables ([[rules.extra]])")
     found: list[Rule] = []
     if inline:
-        found.extend(parse_rule_document({"provider": "custom", "rules": inline}, f"{source}: rules.extra"))
+        document = {"provider": "custom", "rules": inline}
+        found.extend(parse_rule_document(document, f"{source}: rules.extra", live_checks=False))
     for name in _strings(source, "rules.files", table.get("files", [])):
-        found.extend(load_rule_file(root / name))
-    for rule in found:
-        live = next((k for k in ("verify", "revoke", "parts") if getattr(rule, k) is not None), None)
-        if live:
-            raise RuleError(
-                rule.source,
-                rule.id,
-                live,
-                "a repository config cannot define live checks or endpoints (a scanned repository may "
-                "be hostile); pass rules with live checks with --rules",
-            )
+        found.extend(load_rule_file(root / name, live_checks=False))
     return tuple(found)

@@ -190,9 +190,9 @@ def _read(path: Path) -> str:
         raise RuleError(str(path), None, None, "not UTF-8 text") from None
 
 
-def load_rule_file(path: Path) -> list[Rule]:
+def load_rule_file(path: Path, live_checks: bool = True) -> list[Rule]:
     """Parse and validate one provider file (not cached: for the few rules a config names)."""
-    return parse_rule_document(_parse_yaml(str(path), _read(path)), str(path))
+    return parse_rule_document(_parse_yaml(str(path), _read(path)), str(path), live_checks)
 
 
 def _parse_yaml(source: str, text: str) -> object:
@@ -208,8 +208,9 @@ def _parse_yaml(source: str, text: str) -> object:
         raise RuleError(source, None, None, f"not valid YAML{where}: {problem}") from None
 
 
-def parse_rule_document(document: object, source: str) -> list[Rule]:
-    """Validate a parsed provider document (a mapping with `provider` and `rules`)."""
+def parse_rule_document(document: object, source: str, live_checks: bool = True) -> list[Rule]:
+    """Validate a parsed provider document (a mapping with `provider` and `rules`); without
+    `live_checks`, a rule with a live check is an error (rules from a scanned repository)."""
     if not isinstance(document, dict):
         raise RuleError(source, None, None, "expected a mapping with 'provider' and 'rules'")
     unknown = set(document) - _FILE_KEYS
@@ -221,10 +222,10 @@ def parse_rule_document(document: object, source: str) -> list[Rule]:
     entries = document.get("rules")
     if not isinstance(entries, list) or not entries:
         raise RuleError(source, None, "rules", "required: a non-empty list of rules")
-    return [_parse_rule(entry, provider, source, n) for n, entry in enumerate(entries, 1)]
+    return [_parse_rule(entry, provider, source, n, live_checks) for n, entry in enumerate(entries, 1)]
 
 
-def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
+def _parse_rule(entry: object, provider: str, source: str, number: int, live_checks: bool = True) -> Rule:
     if not isinstance(entry, dict):
         raise RuleError(source, f"#{number}", None, "each rule must be a mapping")
     rule_id = entry.get("id")
@@ -234,6 +235,15 @@ def _parse_rule(entry: object, provider: str, source: str, number: int) -> Rule:
     unknown = set(entry) - set(_REQUIRED) - set(_OPTIONAL)
     if unknown:
         raise RuleError(source, rule_id, sorted(unknown)[0], "unknown field")
+    live = next((k for k in ("verify", "revoke", "parts") if k in entry), None)
+    if live and not live_checks:
+        raise RuleError(
+            source,
+            rule_id,
+            live,
+            "a repository config cannot define live checks or endpoints (a scanned repository may "
+            "be hostile); pass rules with live checks with --rules",
+        )
     severity = check.text("severity")
     if severity not in SEVERITIES:
         raise RuleError(source, rule_id, "severity", f"must be one of {', '.join(SEVERITIES)}")

@@ -23,22 +23,31 @@ LIVE = [r for r in RULES.rules if r.live is not None]
 # A value each kind of part takes, as it would be found beside a secret (checked against the part's
 # pattern below, so that the sample cannot drift from what the rule finds).
 PART_SAMPLES = {
-    "secret_key": "kPu2pKVG4XFRuFNDIXXT5zz9mrV1bl8LTw7p6nm7",
-    "shop": "acme-store.myshopify.com",
-    "email": "ops@acme.it",
-    "apikey": "YEjRhSQ36F1fnAwRldGFuseH2iCutQ6J",
-    "cluster": "acme.vault.11eb-a2c4.hashicorp.cloud",
-    "org": "acme.okta.com",
+    "shop": ["acme-store.myshopify.com"],
+    "email": ["ops@acme.it"],
+    "cluster": ["acme.vault.11eb-a2c4.hashicorp.cloud"],
+    "org": ["acme.okta.com"],
+    "site": ["acme.atlassian.net"],
+    "resource": ["acme-ai.openai.azure.com"],
+    "workspace": ["dbc-1234abcd-5678.cloud.databricks.com"],
+    "project": ["abcdefghijklmnopqrst.supabase.co"],
+    "account_sid": ["AC" + "0123456789abcdef" * 2],
+    "key_sid": ["SK" + "0123456789abcdef" * 2],
+    "key_id": ["rzp_live_A1b2C3d4E5f6G7"],
+    "host": ["acme.grafana.net", "acme.octopus.app", "acme.zendesk.com"],
 }
 
 
 def _part_value(part) -> str:
-    sample = PART_SAMPLES[part.name]
-    if part.pattern is None:
-        return sample
-    found = regex.search(part.pattern, sample)
-    assert found, f"the sample for part {part.name} does not match its pattern"
-    return found.group(1) if found.groups() else found.group(0)
+    if part.rule is not None:  # another rule's finding: its own first example
+        example = next(r for r in RULES.rules if r.id == part.rule).examples[0]
+        return example.secret or example.text
+    samples = PART_SAMPLES[part.name]
+    for sample in samples:
+        found = regex.search(part.pattern, sample)
+        if found:
+            return found.group(1) if found.groups() else found.group(0)
+    raise AssertionError(f"no sample for part {part.name} matches its pattern")
 
 
 def _context(rule) -> Context:

@@ -254,7 +254,7 @@ def verify_once(check: _Check, sender: Sender) -> Verification:
             tuple(s for s in scopes.replace(",", " ").split() if s) if scopes else (),
             _optional(spec.expires_at, answered),
         )
-    if holds(spec.invalid, reply):
+    if spec.invalid is not None and holds(spec.invalid, reply):
         return Verification("invalid", f"HTTP {reply.status}")
     hint = " (redirects are not followed)" if 300 <= reply.status < 400 else ""
     return Verification("unknown", f"HTTP {reply.status}: not an answer this rule knows{hint}")

@@ -15,7 +15,9 @@ import regex
 from leakscan.errors import RuleError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# What the templates fill in: `{name}` or `{name.path}` / `{base64:...}`; braces with spaces (a
+# GraphQL query's `{ viewer { id } }`) are text.
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:[.:][^{}\s]*)?)\}")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -82,7 +84,7 @@ class Verify:
 
     request: Request
     live: Condition
-    invalid: Condition
+    invalid: Condition | None  # None: no answer is documented as meaning dead (then never invalid)
     identity: str | None = None
     scopes: str | None = None
     expires_at: str | None = None
@@ -257,7 +259,7 @@ class _Reader:
             value,
             "verify",
             {"request", "live", "invalid", "identity", "scopes", "expires_at"},
-            {"request", "live", "invalid"},
+            {"request", "live"},
         )
         optional = {
             k: self.text(block[k], f"verify.{k}") for k in ("identity", "scopes", "expires_at") if k in block
@@ -265,7 +267,7 @@ class _Reader:
         return Verify(
             self.request(block["request"], "verify.request"),
             self.condition(block["live"], "verify.live"),
-            self.condition(block["invalid"], "verify.invalid"),
+            self.condition(block["invalid"], "verify.invalid") if "invalid" in block else None,
             **optional,
         )
 
