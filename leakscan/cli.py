@@ -17,7 +17,7 @@ from leakscan.errors import ExitCode, LeakscanError
 from leakscan.report import FORMATS
 
 if TYPE_CHECKING:
-    from leakscan.commands import ScanSettings
+    from leakscan.commands import LiveSettings, ScanSettings
     from leakscan.history import HistoryOptions
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
@@ -153,6 +153,20 @@ _LIVE_OPTIONS = (
     ),
 )
 _LIVE_NAMES = ("verify", "revoke", "yes", "dry_run", "audit_log", "endpoints")
+
+
+def _live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the live-check options; the command receives them as `live`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from leakscan.commands import LiveSettings
+
+        return command(*args, live=LiveSettings(**{name: kwargs.pop(name) for name in _LIVE_NAMES}), **kwargs)
+
+    for option in reversed(_LIVE_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
 _REPORT_NAMES = ("fmt", "output", "show_secrets", "findings_exit", "baseline")
 _SCAN_NAMES = ("engine", "extra_rules", "config_path", "jobs", "max_file_size", "no_progress")
 
@@ -392,6 +406,7 @@ def revoke_command(
 @_engine_option
 @_rules_option
 @click.option("--max-file-size", default="50M", show_default=True, help="Skip (and list) larger blobs.")
+@_live_options
 @_fatal_errors_are_one_line
 def sweep_command(
     targets: tuple[str, ...],
@@ -403,6 +418,7 @@ def sweep_command(
     engine: str,
     extra_rules: tuple[str, ...],
     max_file_size: str,
+    live: LiveSettings,
 ) -> int:
     """Scan the history of many repositories into a datastore; reruns scan only new blobs.
 
@@ -417,7 +433,7 @@ def sweep_command(
         db, cache or default_cache(), engine, jobs, scheduler, parse_size(max_file_size),
         progress=not no_progress and sys.stderr.isatty(),
     )
-    return run_sweep(list(targets), options, extra_rules)
+    return run_sweep(list(targets), options, extra_rules, live)
 
 
 @main.command("triage")

@@ -287,3 +287,30 @@ def test_report_of_a_missing_datastore_is_an_error(tmp_path, run):
     done = run("report", "--db", str(tmp_path / "none.db"))
     assert done.returncode == 2 and b"no such datastore" in done.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_sweep_verifies_each_distinct_secret_once_across_repositories(tmp_path, run, issuer):
+    from issuer import Answer
+
+    _repos(tmp_path / "repos")
+    db = tmp_path / "sweep.db"
+    issuer.on("GET", "/gh/user", Answer(200, {"login": "octo"}), Answer(401, {}))
+    endpoint = f"api.github.com={issuer.url}/gh"
+    done = _sweep(run, db, str(tmp_path / "repos"), extra=("--verify", "--endpoint", endpoint))
+    assert done.returncode == 1, done.stderr
+    calls = issuer.requests_to("GET", "/gh/user")
+    assert sorted(c.headers["Authorization"] for c in calls) == sorted(
+        [f"token {SHARED}", f"token {ALPHA_ONLY}"]
+    )
+    report = _report(run, db)
+    states = {f["verification"]["status"] for f in report["findings"]}
+    assert states == {"live", "invalid"}
+    shared = [f for f in report["findings"] if f["secret_sha256"] == secret_sha256(SHARED)]
+    assert len(shared) == 2 and len({f["verification"]["status"] for f in shared}) == 1
+    assert report["totals"]["live"] == 1
+    assert report["findings"][0]["verification"]["status"] == "live"  # live first
+
+    again = _sweep(run, db, str(tmp_path / "repos"), extra=("--verify", "--endpoint", endpoint))
+    assert b"1 secrets already dead or triaged false_positive were not checked again" in again.stderr
+    assert len(issuer.requests_to("GET", "/gh/user")) == 3
+    assert _rows(db, "SELECT COUNT(*) FROM live_checks")[0][0] == 3

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from leakscan.commands import LiveSettings
 from leakscan.datastore import Datastore
 from leakscan.errors import ExitCode, LeakscanError
 from leakscan.inventory import load_inventory
@@ -17,18 +18,31 @@ from leakscan.sweep.run import SweepOptions, sweep
 REPORT_FORMATS = ("text", "json", "csv", "html")
 
 
-def run_sweep(targets: list[str], options: SweepOptions, extra_rules: tuple[str, ...]) -> int:
-    """Sweep the targets into the datastore; exit 2 if anything could not be scanned, 1 if the
-    datastore holds findings, else 0."""
-    summary = sweep(targets, load_rules(extra_rules), options)
+def run_sweep(
+    targets: list[str], options: SweepOptions, extra_rules: tuple[str, ...], live: LiveSettings
+) -> int:
+    """Sweep the targets into the datastore (then verify/revoke, if asked); exit 2 if anything
+    could not be scanned, 1 if the datastore holds findings, else 0."""
+    rules = load_rules(extra_rules)
+    summary = sweep(targets, rules, options)
     for line in summary.problems:
         click.echo(f"leakscan: {line}", err=True)
+    if live.wanted:
+        from leakscan.sweep.live import check_datastore
+
+        store = Datastore(options.db)
+        try:
+            for note in check_datastore(store, rules, live):
+                click.echo(f"leakscan: {note}", err=True)
+        finally:
+            store.close()
     totals = load_inventory(options.db).totals()
+    live_note = f"; {totals['live']} live" if live.wanted else ""
     click.echo(
         f"swept {summary.repositories} repositories ({summary.unchanged} more unchanged): "
         f"{summary.blobs:,} new blobs "
         f"({summary.bytes / 1e6:,.1f} MB), {summary.new_findings} new findings; "
-        f"{options.db} holds {totals['findings']} findings of {totals['secrets']} secrets",
+        f"{options.db} holds {totals['findings']} findings of {totals['secrets']} secrets{live_note}",
         err=True,
     )
     if not summary.complete:
