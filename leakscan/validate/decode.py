@@ -61,6 +61,13 @@ _TELLING_ESCAPE = re.compile(
 # matched instead; `re` keeps the form that starts at the backslash, a byte it finds fast).
 _TELLING_ESCAPE_HS = rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=])|[=:,(\[{](?: |  )?\\"'
 _RUNS, _PERCENT_GATE, _ESCAPE_GATE = range(3)  # pattern ids in the gate database
+# The gates as a matcher's side patterns (expression, first match only), numbered as above: a
+# Hyperscan engine that carries them reports their matches from its own pass over the text.
+GATES: tuple[tuple[bytes, bool], ...] = (
+    (_BASE64_TEXT_HS, False),
+    (_TELLING_PERCENT.pattern, True),
+    (_TELLING_ESCAPE_HS, True),
+)
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
 _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})(?:\\u([dD][c-fC-F][0-9A-Fa-f]{2}))?|(.))", re.DOTALL)
@@ -125,7 +132,8 @@ class Encoded:
 
 
 class SpanFinder:
-    """Finds the decodable spans of a text: with Hyperscan when it is installed, else with `re`."""
+    """Finds the decodable spans of a text: from the gates' matches when the caller has them (a
+    Hyperscan engine carrying GATES), else with Hyperscan when it is installed, else with `re`."""
 
     def __init__(self, use_hyperscan: bool = True) -> None:
         self._database: Any = _compile_gates() if use_hyperscan else None
@@ -135,10 +143,11 @@ class SpanFinder:
 
             self._scratch = hyperscan.Scratch(self._database)
 
-    def find(self, text: bytes, budget: int) -> list[Encoded]:
-        """Decodable spans of `text` in order of position, decoding at most `budget` bytes in all."""
+    def find(self, text: bytes, budget: int, gated: list[tuple[int, int]] | None = None) -> list[Encoded]:
+        """Decodable spans of `text` in order of position, decoding at most `budget` bytes in all.
+        `gated`: the GATES' matches in `text` (gate number, end), found by the caller's pass."""
         found: list[Encoded] = []
-        for span in self._candidates(text):
+        for span in self._candidates(text, gated):
             if span.end - span.start > MAX_SPAN or len(span.text) > budget:
                 continue
             budget -= len(span.text)
@@ -146,8 +155,8 @@ class SpanFinder:
         found.sort(key=lambda s: s.start)
         return found
 
-    def _candidates(self, text: bytes) -> Iterator[Encoded]:
-        runs, percent, escapes = self._gates(text)
+    def _candidates(self, text: bytes, gated: list[tuple[int, int]] | None) -> Iterator[Encoded]:
+        runs, percent, escapes = self._gates(text) if gated is None else _gate_results(text, gated)
         for start, end in runs:
             if end - start >= MIN_LENGTH:
                 decoded = decode_base64(text[start:end])
@@ -164,19 +173,22 @@ class SpanFinder:
             percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
             escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
-        ends: list[int] = []
-        telling: set[int] = set()
+        gated: list[tuple[int, int]] = []
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            if pattern == _RUNS:
-                ends.append(end)
-            else:
-                telling.add(pattern)
+            gated.append((pattern, end))
 
         self._database.scan(text, match_event_handler=on_match, scratch=self._scratch)
-        # `$` also matches before a final newline, so one run may be reported at two ends.
-        runs = sorted({run for run in (_run_ending(text, end) for end in ends) if run is not None})
-        return runs, _PERCENT_GATE in telling, _ESCAPE_GATE in telling
+        return _gate_results(text, gated)
+
+
+def _gate_results(text: bytes, gated: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool, bool]:
+    """Base64 runs and the two escape flags from the gates' Hyperscan matches (gate number, end)."""
+    # `$` also matches before a final newline, so one run may be reported at two ends.
+    ends = (_run_ending(text, end) for gate, end in gated if gate == _RUNS)
+    runs = sorted({run for run in ends if run is not None})
+    telling = {gate for gate, _ in gated}
+    return runs, _PERCENT_GATE in telling, _ESCAPE_GATE in telling
 
 
 def _compile_gates() -> Any:
@@ -189,10 +201,10 @@ def _compile_gates() -> Any:
         return None
     database = hyperscan.Database()
     database.compile(
-        expressions=[_BASE64_TEXT_HS, _TELLING_PERCENT.pattern, _TELLING_ESCAPE_HS],
+        expressions=[expression for expression, _ in GATES],
         ids=[_RUNS, _PERCENT_GATE, _ESCAPE_GATE],
-        elements=3,
-        flags=[0, hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_SINGLEMATCH],
+        elements=len(GATES),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH if once else 0 for _, once in GATES],
     )
     return database
 
