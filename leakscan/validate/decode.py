@@ -26,7 +26,7 @@ import binascii
 import bisect
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -66,7 +66,7 @@ _RUNS, _PERCENT_GATE, _ESCAPE_GATE = range(3)  # pattern ids in the gate databas
 GATES: tuple[tuple[bytes, bool], ...] = (
     (_BASE64_TEXT_HS, False),
     (_TELLING_PERCENT.pattern, True),
-    (_TELLING_ESCAPE_HS, True),
+    (_TELLING_ESCAPE_HS, False),
 )
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
@@ -164,14 +164,14 @@ class SpanFinder:
                     yield Encoded(start, end, "base64", decoded)
         if percent:
             yield from _percent_spans(text)
-        if escapes:
-            yield from _json_spans(text)
+        yield from _json_spans(text, escapes)
 
-    def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, bool]:
-        """Base64 text runs, and whether the text holds a telling percent or JSON escape."""
+    def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, Iterable[int]]:
+        """Base64 text runs, whether the text holds a telling percent escape, and a place inside
+        each telling JSON escape, in order."""
         if self._database is None:
             percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
-            escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
+            escapes = (m.start() for m in _TELLING_ESCAPE.finditer(text)) if b"\\" in text else ()
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
         gated: list[tuple[int, int]] = []
 
@@ -182,17 +182,20 @@ class SpanFinder:
         return _gate_results(text, gated)
 
 
-def _gate_results(text: bytes, gated: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool, bool]:
-    """Base64 runs and the two escape flags from the gates' Hyperscan matches (gate number, end)."""
+def _gate_results(text: bytes, gated: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool, list[int]]:
+    """What `SpanFinder._gates` gives, from the gates' Hyperscan matches (gate number, end). The
+    JSON escape gate reports every match, so that only the lines holding one are read again: its
+    last character lies inside the escape's line (no gate spans a line break)."""
     # `$` also matches before a final newline, so one run may be reported at two ends.
     ends = (_run_ending(text, end) for gate, end in gated if gate == _RUNS)
     runs = sorted({run for run in ends if run is not None})
-    telling = {gate for gate, _ in gated}
-    return runs, _PERCENT_GATE in telling, _ESCAPE_GATE in telling
+    percent = any(gate == _PERCENT_GATE for gate, _ in gated)
+    return runs, percent, sorted(end - 1 for gate, end in gated if gate == _ESCAPE_GATE)
 
 
 def _compile_gates() -> Any:
-    """The Hyperscan database of the three gates (base64 runs: every end; the escapes: once), or
+    """The Hyperscan database of the three gates (base64 runs and JSON escapes: every end; percent
+    escapes: once), or
     None where Hyperscan is not installed. One pass for all three took 0.40 s on 300 MB of git's
     blobs, against 0.31 s for the base64 runs alone plus 0.20 s for the escapes with `re`."""
     try:
@@ -281,15 +284,15 @@ def decode_percent(text: bytes, start: int, end: int) -> Encoded | None:
     return Encoded(start, end, "percent", decoded, source)
 
 
-def _json_spans(text: bytes) -> Iterator[Encoded]:
+def _json_spans(text: bytes, escapes: Iterable[int]) -> Iterator[Encoded]:
     """JSON strings holding a telling escape; a string never spans lines, so only the lines
-    with such an escape are parsed."""
+    with such an escape (`escapes`: a place inside each, in order) are parsed."""
     line_end = -1
-    for escape in _TELLING_ESCAPE.finditer(text):
-        if escape.start() < line_end:
+    for escape in escapes:
+        if escape < line_end:
             continue
-        line_start = text.rfind(b"\n", 0, escape.start()) + 1
-        line_end = text.find(b"\n", escape.end())
+        line_start = text.rfind(b"\n", 0, escape) + 1
+        line_end = text.find(b"\n", escape)
         line_end = len(text) if line_end < 0 else line_end
         for m in _JSON_STRING.finditer(text, line_start, line_end):
             start, end = m.span(1)
