@@ -20,6 +20,8 @@ from leakscan.matcher.keywords import KeywordFinder
 from leakscan.model import RawMatch
 from leakscan.rules import RuleSet
 
+_PATHS_REMEMBERED = 1 << 16
+
 
 class HyperscanEngine:
     """Hyperscan finds candidate rules for all patterns at once; `regex` confirms them."""
@@ -36,6 +38,7 @@ class HyperscanEngine:
         self.general = (compiled.general, hyperscan.Scratch(compiled.general)) if compiled.general else None
         self.by_path = (compiled.by_path, hyperscan.Scratch(compiled.by_path)) if compiled.by_path else None
         self._path_rules = [i for i, rule in enumerate(rules.rules) if rule.path is not None]
+        self._at_path: dict[str, bool] = {}
         self._fallback = compiled.fallback
         self._finder = KeywordFinder(k for i in compiled.fallback for k in rules.rules[i].keywords)
         self._fallback_keywords = {
@@ -69,7 +72,13 @@ class HyperscanEngine:
         return self.confirmer.matches(candidates, data, path)
 
     def _at_rule_path(self, path: str) -> bool:
-        return self.confirmer.any_applies(self._path_rules, path)
+        # A history holds many versions of each path: one search per path, not per item.
+        known = self._at_path.get(path)
+        if known is None:
+            if len(self._at_path) >= _PATHS_REMEMBERED:
+                self._at_path.clear()
+            known = self._at_path[path] = self.confirmer.any_applies(self._path_rules, path)
+        return known
 
     def _fallback_candidates(self, data: bytes) -> list[int]:
         present = self._finder.present(data)
