@@ -32,12 +32,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from leakscan.findings import Locator
-from leakscan.matcher import Engine
+from leakscan.matcher import Engine, build_engine
 from leakscan.model import Hit, RawMatch
 from leakscan.rules import Rule, RuleSet
 from leakscan.suppress import line_marker
 from leakscan.validate.checksums import CHECKSUMS
-from leakscan.validate.decode import Encoded, SpanFinder
+from leakscan.validate.decode import GATES, Encoded, SpanFinder
 from leakscan.validate.dummies import is_documentation_dummy
 from leakscan.validate.entropy import shannon
 from leakscan.validate.placeholders import generic_reject, is_placeholder, is_public_material
@@ -119,6 +119,11 @@ class _Segment:
     piece: _Piece
 
 
+def build_detector(rules: RuleSet, engine: str = "auto", decode: bool = True) -> Detector:
+    """A Detector whose engine (if Hyperscan) also finds the decoding gates in its one pass."""
+    return Detector(rules, build_engine(rules, engine, side=GATES if decode else ()), decode)
+
+
 class Detector:
     """Runs the match → validate → decode and rescan → settle → locate pipeline with one engine."""
 
@@ -126,18 +131,22 @@ class Detector:
         self.rules = rules.rules
         self.engine = engine
         self.decode = decode
-        self._spans = SpanFinder(use_hyperscan=engine.name == "hyperscan") if decode else None
+        self._gated = decode and engine.side_patterns == GATES  # the gates come with the matches
+        use_hyperscan = engine.name == "hyperscan" and not self._gated
+        self._spans = SpanFinder(use_hyperscan=use_hyperscan) if decode else None
         self._rank = [_specific_rank(r, i) for i, r in enumerate(self.rules)]
 
     def detect(self, data: bytes, path: str | None = None) -> Detection:
         """Findings-to-be in `data`, in order of position."""
         result = Detection()
+        gated: list[tuple[int, int]] | None = [] if self._gated else None
+        raws = self.engine.scan(data, path, gated)
         found = [
             Candidate(raw.rule_index, raw.secret_start, raw.secret_end, secret, rejected=rejected)
-            for raw, secret, rejected in self._validated(self.engine.scan(data, path), data, result.dropped)
+            for raw, secret, rejected in self._validated(raws, data, result.dropped)
         ]
         if self._spans is not None and b"\0" not in data[:_BINARY_PROBE]:
-            found.extend(self._rescan_decoded(self._spans, data, path, result.dropped))
+            found.extend(self._rescan_decoded(self._spans, data, path, gated, result.dropped))
         locator = Locator(data, marker=line_marker)
         for c in sorted(self.settle(found, result.dropped), key=lambda c: (c.start, c.rule_index)):
             rule_id = self.rules[c.rule_index].id
@@ -162,21 +171,28 @@ class Detector:
                     yield raw, secret, True
 
     def _rescan_decoded(
-        self, spans: SpanFinder, data: bytes, path: str | None, dropped: Counter[str]
+        self,
+        spans: SpanFinder,
+        data: bytes,
+        path: str | None,
+        gated: list[tuple[int, int]] | None,
+        dropped: Counter[str],
     ) -> list[Candidate]:
-        """Matches in decoded text, down to MAX_DECODE_DEPTH encodings deep, placed in the item."""
+        """Matches in decoded text, down to MAX_DECODE_DEPTH encodings deep, placed in the item.
+        `gated`: the decoding gates' matches in `data`, when the engine's pass found them."""
         found: list[Candidate] = []
         budget = DECODE_BUDGET
-        pieces = [_Piece(s, None, s.kind) for s in spans.find(data, budget)]
+        pieces = [_Piece(s, None, s.kind) for s in spans.find(data, budget, gated)]
         for depth in range(1, MAX_DECODE_DEPTH + 1):
             if not pieces:
                 break
             budget -= sum(len(p.span.text) for p in pieces)
             buffer, segments = _splice(data, pieces)
-            found.extend(self._placed(buffer, segments, self.engine.scan(buffer, path), dropped))
+            inner: list[tuple[int, int]] | None = [] if self._gated else None
+            found.extend(self._placed(buffer, segments, self.engine.scan(buffer, path, inner), dropped))
             if depth == MAX_DECODE_DEPTH or budget <= 0:
                 break
-            pieces = _nested(spans.find(buffer, budget), segments)
+            pieces = _nested(spans.find(buffer, budget, inner), segments)
         return found
 
     def _placed(

@@ -3,14 +3,13 @@ example may yield anything. `leakscan rules test` and the test suite share this 
 
 from __future__ import annotations
 
-from leakscan.detect import Detector
-from leakscan.matcher import build_engine
+from leakscan.detect import Detector, build_detector
 from leakscan.rules import Example, Rule, RuleSet
 
 
 def prove(rules: RuleSet, engine: str = "auto") -> tuple[list[str], tuple[int, int]]:
     """Run every example through the full detection pipeline; return failures and example counts."""
-    detector = Detector(rules, build_engine(rules, engine))
+    detector = build_detector(rules, engine)
     failures: list[str] = []
     positives = negatives = 0
     for rule in rules.rules:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from leakscan.config import Config
-from leakscan.detect import Detector
+from leakscan.detect import Detector, build_detector
 from leakscan.errors import RuleError
 from leakscan.findings import blob_id
-from leakscan.matcher import build_engine, resolve_engine
+from leakscan.matcher import resolve_engine
 from leakscan.model import Finding, Hit, RuleDoc, ScanError, ScanResult, Skipped
 from leakscan.rules import SEVERITIES, RuleSet
 from leakscan.suppress import Suppressor
@@ -115,7 +115,7 @@ def scan_staged(repo: Repository, rules: RuleSet, options: ScanOptions, config: 
     started = time.monotonic()
     changes = staged_changes(repo)
     result.notes.extend(changes.notes)
-    detector = Detector(rules, build_engine(rules, options.engine))
+    detector = build_detector(rules, options.engine)
     outcomes = _staged_outcomes(detector, repo, changes.files, options.max_file_size)
     _collect(result, outcomes, rules, Suppressor(config, repo.root))
     result.duration_s = round(time.monotonic() - started, 3)
@@ -128,8 +128,9 @@ def _staged_engine(rules: RuleSet, engine: str) -> str:
     if engine != "auto" or resolve_engine(engine) != "hyperscan":
         return engine
     from leakscan.matcher.db_cache import is_cached
+    from leakscan.validate.decode import GATES
 
-    return "hyperscan" if is_cached(rules) else "regex"
+    return "hyperscan" if is_cached(rules, GATES) else "regex"
 
 
 def _staged_outcomes(

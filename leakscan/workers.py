@@ -14,8 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import TypeVar
 
-from leakscan.detect import Detector
-from leakscan.matcher import build_engine
+from leakscan.detect import Detector, build_detector
 from leakscan.rules import RuleSet
 
 T = TypeVar("T")
@@ -39,7 +38,7 @@ def detector_for(spec: WorkerSpec) -> Detector:
     key = (spec.rules.digest, spec.engine)
     detector = _detectors.get(key)
     if detector is None:
-        detector = _detectors[key] = Detector(spec.rules, build_engine(spec.rules, spec.engine))
+        detector = _detectors[key] = build_detector(spec.rules, spec.engine)
     return detector
 
 

@@ -128,7 +128,7 @@ def test_compiled_database_is_cached_and_a_bad_cache_is_rebuilt(run, tmp_path: P
     [db] = cache.glob("hs-*.db")
     db.write_bytes(b"garbage")
     assert run("scan", str(tmp_path / "a.txt"), "--engine", "hyperscan", env=env).returncode == 0
-    assert db.read_bytes().startswith(b"leakscan-hsdb-2\n")
+    assert db.read_bytes().startswith(b"leakscan-hsdb-3\n")
 
 
 @pytest.mark.parametrize(

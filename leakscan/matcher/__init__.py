@@ -7,6 +7,7 @@ then the same `regex` confirmation (`confirm.py`) extracts the matches of those 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from leakscan.errors import LeakscanError
@@ -20,9 +21,13 @@ class Engine(Protocol):
     """Finds raw matches of a rule set in one item."""
 
     name: str
+    side_patterns: tuple[tuple[bytes, bool], ...]  # matched in the same pass (Hyperscan only)
 
-    def scan(self, data: bytes, path: str | None = None) -> list[RawMatch]:
-        """All matches of all rules in `data`, ordered by position then rule."""
+    def scan(
+        self, data: bytes, path: str | None = None, side: list[tuple[int, int]] | None = None
+    ) -> list[RawMatch]:
+        """All matches of all rules in `data`, ordered by position then rule; the side patterns'
+        matches are appended to `side` as (side pattern number, end) when it is given."""
         ...
 
 
@@ -46,12 +51,13 @@ def resolve_engine(name: str) -> str:
     return name
 
 
-def build_engine(rules: RuleSet, name: str = "auto") -> Engine:
-    """The engine called `name` (see `resolve_engine`)."""
+def build_engine(rules: RuleSet, name: str = "auto", side: Sequence[tuple[bytes, bool]] = ()) -> Engine:
+    """The engine called `name` (see `resolve_engine`). Hyperscan also matches the `side`
+    patterns (expression, first match only) in its pass; the `regex` engine has no side patterns."""
     if resolve_engine(name) == "hyperscan":
         from leakscan.matcher.hyperscan_engine import HyperscanEngine
 
-        return HyperscanEngine(rules)
+        return HyperscanEngine(rules, side)
     from leakscan.matcher.regex_engine import RegexEngine
 
     return RegexEngine(rules)

@@ -10,15 +10,21 @@ load (other CPU, truncated write, other version) is simply recompiled and replac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from leakscan.cache import cache_dir, read_cached, write_cached
 from leakscan.rules import RuleSet
 
-_MAGIC = b"leakscan-hsdb-2\n"
+_MAGIC = b"leakscan-hsdb-3\n"
+# A side pattern rides along in the general database, matched exactly (never as a prefilter), so
+# that whoever needs it (the decoding gates) gets its matches from the same pass as the rules:
+# (expression, report only the first match). Its id is the number of rules plus its position.
+SidePattern = tuple[bytes, bool]
 
 
 @dataclass(frozen=True)
@@ -30,27 +36,28 @@ class Compiled:
     fallback: list[int]  # rules Hyperscan cannot hold: the engine gates them by keyword
 
 
-def _name(rules: RuleSet) -> str:
+def _name(rules: RuleSet, side: Sequence[SidePattern]) -> str:
     import hyperscan
 
-    return f"hs-{rules.digest[:32]}-{getattr(hyperscan, '__version__', 'unknown')}.db"
+    sides = hashlib.sha256(repr(list(side)).encode()).hexdigest()[:16] if side else "none"
+    return f"hs-{rules.digest[:32]}-{sides}-{getattr(hyperscan, '__version__', 'unknown')}.db"
 
 
-def is_cached(rules: RuleSet) -> bool:
-    """Whether a compiled database for `rules` is on disk: loading one takes milliseconds, while
-    compiling a full catalogue takes seconds."""
-    return (cache_dir() / _name(rules)).is_file()
+def is_cached(rules: RuleSet, side: Sequence[SidePattern] = ()) -> bool:
+    """Whether a compiled database for `rules` (and `side`) is on disk: loading one takes
+    milliseconds, while compiling a full catalogue takes seconds."""
+    return (cache_dir() / _name(rules, side)).is_file()
 
 
-def load_or_compile(rules: RuleSet) -> Compiled:
-    """The Hyperscan databases for `rules`, from the cache or freshly compiled."""
+def load_or_compile(rules: RuleSet, side: Sequence[SidePattern] = ()) -> Compiled:
+    """The Hyperscan databases for `rules` with `side` patterns, from the cache or freshly compiled."""
     import hyperscan
 
-    name = _name(rules)
+    name = _name(rules, side)
     cached = _load(read_cached(name))
     if cached is not None:
         return cached
-    compiled = compile_database(rules)
+    compiled = compile_database(rules, side)
     general, by_path = (
         hyperscan.dumpb(db) if db is not None else b"" for db in (compiled.general, compiled.by_path)
     )
@@ -59,27 +66,32 @@ def load_or_compile(rules: RuleSet) -> Compiled:
     return compiled
 
 
-def compile_database(rules: RuleSet) -> Compiled:
-    """Compile every rule's pattern as a single-match prefilter, path-bound rules apart."""
+def compile_database(rules: RuleSet, side: Sequence[SidePattern] = ()) -> Compiled:
+    """Compile every rule's pattern as a single-match prefilter, path-bound rules apart; the side
+    patterns join the general database."""
     general = [i for i, rule in enumerate(rules.rules) if rule.path is None]
     by_path = [i for i, rule in enumerate(rules.rules) if rule.path is not None]
-    general_db, general_failed = _compile_rules(rules, general)
+    general_db, general_failed = _compile_rules(rules, general, side)
     path_db, path_failed = _compile_rules(rules, by_path)
     return Compiled(general_db, path_db, sorted(general_failed + path_failed))
 
 
-def _compile_rules(rules: RuleSet, indices: list[int]) -> tuple[Any, list[int]]:
-    """A database of the rules at `indices`, and those it could not hold. All are compiled
-    together; only when that fails is each probed alone, to find the ones Hyperscan rejects."""
+def _compile_rules(
+    rules: RuleSet, indices: list[int], side: Sequence[SidePattern] = ()
+) -> tuple[Any, list[int]]:
+    """A database of the rules at `indices` (and the side patterns), and the rules it could not
+    hold. All are compiled together; only when that fails is each rule probed alone, to find the
+    ones Hyperscan rejects."""
     import hyperscan
 
     expressions = {i: widen_repeats(rules.rules[i].pattern).encode("utf-8") for i in indices}
+    sides = [(len(rules.rules) + k, expression, once) for k, (expression, once) in enumerate(side)]
     try:
-        return _compile(list(expressions.values()), indices), []
+        return _compile(list(expressions.values()), indices, sides), []
     except hyperscan.error:
         accepted = [i for i in indices if _compiles(expressions[i], i)]
     failed = [i for i in indices if i not in accepted]
-    return _compile([expressions[i] for i in accepted], accepted), failed
+    return _compile([expressions[i] for i in accepted], accepted, sides), failed
 
 
 def widen_repeats(pattern: str, limit: int = 32) -> str:
@@ -134,15 +146,20 @@ def _compiles(expression: bytes, index: int) -> bool:
     return True
 
 
-def _compile(expressions: list[bytes], ids: list[int]) -> Any:
-    """A database of `expressions`, or None for none (Hyperscan cannot compile an empty one)."""
+def _compile(expressions: list[bytes], ids: list[int], sides: Sequence[tuple[int, bytes, bool]] = ()) -> Any:
+    """A database of `expressions` (prefilters) and `sides` (exact), or None for none (Hyperscan
+    cannot compile an empty one)."""
     import hyperscan
 
-    if not expressions:
+    if not expressions and not sides:
         return None
-    flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+    prefilter = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+    flags = [prefilter] * len(ids) + [hyperscan.HS_FLAG_SINGLEMATCH if once else 0 for _, _, once in sides]
+    everything = [*expressions, *(expression for _, expression, _ in sides)]
     database = hyperscan.Database()
-    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=[flags] * len(ids))
+    database.compile(
+        expressions=everything, ids=[*ids, *(i for i, _, _ in sides)], elements=len(everything), flags=flags
+    )
     return database
 
 

@@ -15,6 +15,7 @@ class RegexEngine:
     """Keyword prefilter, then `regex` over the whole item for each candidate rule."""
 
     name = "regex"
+    side_patterns: tuple[tuple[bytes, bool], ...] = ()
 
     def __init__(self, rules: RuleSet) -> None:
         self.confirmer = Confirmer(rules)
@@ -25,8 +26,10 @@ class RegexEngine:
             for keyword in {k.lower().encode("utf-8") for k in rule.keywords}:
                 self._by_keyword.setdefault(keyword, []).append(index)
 
-    def scan(self, data: bytes, path: str | None = None) -> list[RawMatch]:
-        """All matches of all rules in `data`."""
+    def scan(
+        self, data: bytes, path: str | None = None, side: list[tuple[int, int]] | None = None
+    ) -> list[RawMatch]:
+        """All matches of all rules in `data` (`side` is left alone: this engine has no side patterns)."""
         candidates = list(self._always)
         for keyword in self.finder.present(data):
             candidates.extend(self._by_keyword[keyword])

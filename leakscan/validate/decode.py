@@ -26,7 +26,7 @@ import binascii
 import bisect
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -61,6 +61,13 @@ _TELLING_ESCAPE = re.compile(
 # matched instead; `re` keeps the form that starts at the backslash, a byte it finds fast).
 _TELLING_ESCAPE_HS = rb'\\(?:/|u[0-9A-Fa-f]{4}|"[ \t]*[:=])|[=:,(\[{](?: |  )?\\"'
 _RUNS, _PERCENT_GATE, _ESCAPE_GATE = range(3)  # pattern ids in the gate database
+# The gates as a matcher's side patterns (expression, first match only), numbered as above: a
+# Hyperscan engine that carries them reports their matches from its own pass over the text.
+GATES: tuple[tuple[bytes, bool], ...] = (
+    (_BASE64_TEXT_HS, False),
+    (_TELLING_PERCENT.pattern, True),
+    (_TELLING_ESCAPE_HS, False),
+)
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
 _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})(?:\\u([dD][c-fC-F][0-9A-Fa-f]{2}))?|(.))", re.DOTALL)
@@ -125,7 +132,8 @@ class Encoded:
 
 
 class SpanFinder:
-    """Finds the decodable spans of a text: with Hyperscan when it is installed, else with `re`."""
+    """Finds the decodable spans of a text: from the gates' matches when the caller has them (a
+    Hyperscan engine carrying GATES), else with Hyperscan when it is installed, else with `re`."""
 
     def __init__(self, use_hyperscan: bool = True) -> None:
         self._database: Any = _compile_gates() if use_hyperscan else None
@@ -135,10 +143,11 @@ class SpanFinder:
 
             self._scratch = hyperscan.Scratch(self._database)
 
-    def find(self, text: bytes, budget: int) -> list[Encoded]:
-        """Decodable spans of `text` in order of position, decoding at most `budget` bytes in all."""
+    def find(self, text: bytes, budget: int, gated: list[tuple[int, int]] | None = None) -> list[Encoded]:
+        """Decodable spans of `text` in order of position, decoding at most `budget` bytes in all.
+        `gated`: the GATES' matches in `text` (gate number, end), found by the caller's pass."""
         found: list[Encoded] = []
-        for span in self._candidates(text):
+        for span in self._candidates(text, gated):
             if span.end - span.start > MAX_SPAN or len(span.text) > budget:
                 continue
             budget -= len(span.text)
@@ -146,8 +155,8 @@ class SpanFinder:
         found.sort(key=lambda s: s.start)
         return found
 
-    def _candidates(self, text: bytes) -> Iterator[Encoded]:
-        runs, percent, escapes = self._gates(text)
+    def _candidates(self, text: bytes, gated: list[tuple[int, int]] | None) -> Iterator[Encoded]:
+        runs, percent, escapes = self._gates(text) if gated is None else _gate_results(text, gated)
         for start, end in runs:
             if end - start >= MIN_LENGTH:
                 decoded = decode_base64(text[start:end])
@@ -155,32 +164,38 @@ class SpanFinder:
                     yield Encoded(start, end, "base64", decoded)
         if percent:
             yield from _percent_spans(text)
-        if escapes:
-            yield from _json_spans(text)
+        yield from _json_spans(text, escapes)
 
-    def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, bool]:
-        """Base64 text runs, and whether the text holds a telling percent or JSON escape."""
+    def _gates(self, text: bytes) -> tuple[list[tuple[int, int]], bool, Iterable[int]]:
+        """Base64 text runs, whether the text holds a telling percent escape, and a place inside
+        each telling JSON escape, in order."""
         if self._database is None:
             percent = b"%" in text and _TELLING_PERCENT.search(text) is not None
-            escapes = b"\\" in text and _TELLING_ESCAPE.search(text) is not None
+            escapes = (m.start() for m in _TELLING_ESCAPE.finditer(text)) if b"\\" in text else ()
             return [m.span() for m in _BASE64_TEXT.finditer(text)], percent, escapes
-        ends: list[int] = []
-        telling: set[int] = set()
+        gated: list[tuple[int, int]] = []
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            if pattern == _RUNS:
-                ends.append(end)
-            else:
-                telling.add(pattern)
+            gated.append((pattern, end))
 
         self._database.scan(text, match_event_handler=on_match, scratch=self._scratch)
-        # `$` also matches before a final newline, so one run may be reported at two ends.
-        runs = sorted({run for run in (_run_ending(text, end) for end in ends) if run is not None})
-        return runs, _PERCENT_GATE in telling, _ESCAPE_GATE in telling
+        return _gate_results(text, gated)
+
+
+def _gate_results(text: bytes, gated: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool, list[int]]:
+    """What `SpanFinder._gates` gives, from the gates' Hyperscan matches (gate number, end). The
+    JSON escape gate reports every match, so that only the lines holding one are read again: its
+    last character lies inside the escape's line (no gate spans a line break)."""
+    # `$` also matches before a final newline, so one run may be reported at two ends.
+    ends = (_run_ending(text, end) for gate, end in gated if gate == _RUNS)
+    runs = sorted({run for run in ends if run is not None})
+    percent = any(gate == _PERCENT_GATE for gate, _ in gated)
+    return runs, percent, sorted(end - 1 for gate, end in gated if gate == _ESCAPE_GATE)
 
 
 def _compile_gates() -> Any:
-    """The Hyperscan database of the three gates (base64 runs: every end; the escapes: once), or
+    """The Hyperscan database of the three gates (base64 runs and JSON escapes: every end; percent
+    escapes: once), or
     None where Hyperscan is not installed. One pass for all three took 0.40 s on 300 MB of git's
     blobs, against 0.31 s for the base64 runs alone plus 0.20 s for the escapes with `re`."""
     try:
@@ -189,10 +204,10 @@ def _compile_gates() -> Any:
         return None
     database = hyperscan.Database()
     database.compile(
-        expressions=[_BASE64_TEXT_HS, _TELLING_PERCENT.pattern, _TELLING_ESCAPE_HS],
+        expressions=[expression for expression, _ in GATES],
         ids=[_RUNS, _PERCENT_GATE, _ESCAPE_GATE],
-        elements=3,
-        flags=[0, hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_SINGLEMATCH],
+        elements=len(GATES),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH if once else 0 for _, once in GATES],
     )
     return database
 
@@ -269,15 +284,15 @@ def decode_percent(text: bytes, start: int, end: int) -> Encoded | None:
     return Encoded(start, end, "percent", decoded, source)
 
 
-def _json_spans(text: bytes) -> Iterator[Encoded]:
+def _json_spans(text: bytes, escapes: Iterable[int]) -> Iterator[Encoded]:
     """JSON strings holding a telling escape; a string never spans lines, so only the lines
-    with such an escape are parsed."""
+    with such an escape (`escapes`: a place inside each, in order) are parsed."""
     line_end = -1
-    for escape in _TELLING_ESCAPE.finditer(text):
-        if escape.start() < line_end:
+    for escape in escapes:
+        if escape < line_end:
             continue
-        line_start = text.rfind(b"\n", 0, escape.start()) + 1
-        line_end = text.find(b"\n", escape.end())
+        line_start = text.rfind(b"\n", 0, escape) + 1
+        line_end = text.find(b"\n", escape)
         line_end = len(text) if line_end < 0 else line_end
         for m in _JSON_STRING.finditer(text, line_start, line_end):
             start, end = m.span(1)
