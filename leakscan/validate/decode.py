@@ -69,6 +69,7 @@ GATES: tuple[tuple[bytes, bool], ...] = (
     (_TELLING_ESCAPE_HS, False),
 )
 _URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
+_TOKEN_BACKWARDS = re.compile(rb"[^\s\"'<>`()\[\]{},;\\]*")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
 _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})(?:\\u([dD][c-fC-F][0-9A-Fa-f]{2}))?|(.))", re.DOTALL)
 _JSON_SIMPLE = {
@@ -265,9 +266,10 @@ def _percent_spans(text: bytes) -> Iterator[Encoded]:
 
 
 def _token_start(text: bytes, position: int) -> int:
-    window = max(0, position - 512)
-    edges = list(_URL_EDGE.finditer(text, window, position))
-    return edges[-1].end() if edges else window
+    # Read backwards: the last edge before `position` is the first one in the reversed window.
+    window = text[max(0, position - 512) : position][::-1]
+    run = _TOKEN_BACKWARDS.match(window)
+    return position - (run.end() if run else 0)
 
 
 def _token_end(text: bytes, position: int) -> int:
