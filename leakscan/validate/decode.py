@@ -68,8 +68,10 @@ GATES: tuple[tuple[bytes, bool], ...] = (
     (_TELLING_PERCENT.pattern, True),
     (_TELLING_ESCAPE_HS, False),
 )
-_URL_EDGE = re.compile(rb"[\s\"'<>`()\[\]{},;\\]")
-_TOKEN_BACKWARDS = re.compile(rb"[^\s\"'<>`()\[\]{},;\\]*")
+_TOKEN_EDGES = rb"\s\"'<>`()\[\]{},;\\"  # what ends a percent-encoded token
+_TOKEN_REACH = 512  # bytes a token may extend either side of its escape
+_URL_EDGE = re.compile(rb"[" + _TOKEN_EDGES + rb"]")
+_TOKEN_BACKWARDS = re.compile(rb"[^" + _TOKEN_EDGES + rb"]*")
 _JSON_STRING = re.compile(rb'"([^"\\\n]*(?:\\.[^"\\\n]*)+)"')
 _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})(?:\\u([dD][c-fC-F][0-9A-Fa-f]{2}))?|(.))", re.DOTALL)
 _JSON_SIMPLE = {
@@ -267,14 +269,14 @@ def _percent_spans(text: bytes) -> Iterator[Encoded]:
 
 def _token_start(text: bytes, position: int) -> int:
     # Read backwards: the last edge before `position` is the first one in the reversed window.
-    window = text[max(0, position - 512) : position][::-1]
-    run = _TOKEN_BACKWARDS.match(window)
+    window = text[max(0, position - _TOKEN_REACH) : position][::-1]
+    run = _TOKEN_BACKWARDS.match(window)  # always matches (possibly empty)
     return position - (run.end() if run else 0)
 
 
 def _token_end(text: bytes, position: int) -> int:
-    edge = _URL_EDGE.search(text, position, position + 512)
-    return edge.start() if edge else min(len(text), position + 512)
+    edge = _URL_EDGE.search(text, position, position + _TOKEN_REACH)
+    return edge.start() if edge else min(len(text), position + _TOKEN_REACH)
 
 
 def decode_percent(text: bytes, start: int, end: int) -> Encoded | None:
