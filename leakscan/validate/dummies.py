@@ -35,6 +35,8 @@ DOCUMENTATION_DUMMIES: frozenset[str] = frozenset(
         # Telegram Bot API docs and the "Bots: an introduction" page.
         "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
         "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        # Ably docs ("API key format"): the sample key, app ID I2E_JQ.
+        "I2E_JQ.OqUdfg:EVKVTCBlzLBPYJiCZTsIW_pqylJ9WVRB5K9P19Ap1y0",
         # Mailgun API docs example key.
         "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
         # Azure Storage emulator (Azurite) well-known account key, published by Microsoft.
