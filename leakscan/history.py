@@ -2,8 +2,10 @@
 
 The flow: one `git log` pass streams which commits introduced which blobs (sources/git/log.py);
 each blob not seen before goes, as an id, to a worker, whose own `git cat-file --batch` reads it
-and whose Detector scans it; the introductions wait on disk (IntroductionSpool). After the scan,
-only the blobs that matched are looked up there, and their commits described.
+and whose Detector scans it; the introductions wait on disk (IntroductionSpool). A blob that a
+later commit introduces at a path a path-bound rule names (`.netrc`, `.pgpass`, ...) is scanned
+again at that path. After the scan, only the blobs that matched are looked up in the spool, and
+their commits described.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import binascii
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import regex
@@ -20,6 +22,7 @@ import regex
 from leakscan.config import Config
 from leakscan.detect import Detector
 from leakscan.errors import LeakscanError
+from leakscan.matcher.confirm import Confirmer
 from leakscan.model import Commit, Finding, Hit, ScanError, ScanResult, Skipped
 from leakscan.progress import Progress
 from leakscan.rules import RuleSet
@@ -58,12 +61,16 @@ class HistoryOptions:
 
 @dataclass(frozen=True)
 class BlobBatch:
-    """A worker's job: blob ids to read from `repo`, with a path each (path-restricted rules use it)."""
+    """A worker's job: blob ids to read from `repo`, with a path each (path-restricted rules use it).
+
+    `again`: blobs scanned before, now at a path-bound path they were not scanned at; a result
+    is wanted for each even without hits, and they are not counted twice."""
 
     repo: Repository
     oids: tuple[str, ...]
     paths: tuple[str, ...]
     max_size: int
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class BatchOutcome:
 
     blobs: int
     bytes: int
+    again: bool = False
     found: tuple[BlobHits, ...] = ()
     problems: tuple[Skipped | ScanError, ...] = ()
     dropped: tuple[tuple[str, int], ...] = ()
@@ -92,6 +100,7 @@ class _Tally:
     """Per-repository totals gathered while batches come back."""
 
     found: list[BlobHits] = field(default_factory=list)
+    again: list[BlobHits] = field(default_factory=list)  # second scans at path-bound paths
     dropped: Counter[str] = field(default_factory=Counter)
     lfs_pointers: list[str] = field(default_factory=list)
 
@@ -127,7 +136,8 @@ def _scan_repository(
 ) -> list[tuple[Finding, str | None]]:
     """Scan one repository into `result`; returns its findings (not yet suppressed) with inline flags."""
     spool = IntroductionSpool(repo.hash_hex // 2)
-    source = BlobSource(repo, history.selection, spool, history.skip_blobs if not prefix else b"")
+    skip = history.skip_blobs if not prefix else b""
+    source = BlobSource(repo, history.selection, spool, skip, _path_bound(rules))
     try:
         tally = _run_workers(source, rules, options, result, prefix)
         if history.record_blobs and not prefix:
@@ -135,7 +145,7 @@ def _scan_repository(
         for message in source.errors:
             result.errors.append(ScanError(prefix or repo.root, message))
         result.notes.extend(_notes(repo, source, tally, history, prefix))
-        pairs = _findings(repo, spool, tally.found, rules, history.all_commits, prefix)
+        pairs = _findings(repo, spool, tally, rules, history.all_commits, prefix)
     finally:
         spool.close()
     if source.gitlinks and history.recurse_submodules:
@@ -152,13 +162,16 @@ def _run_workers(
     batches = _batches(source, options.max_file_size)
     try:
         for outcome in map_batches(_scan_blobs, batches, WorkerSpec(rules, options.engine), jobs):
+            for problem in outcome.problems:
+                record_problem(result, _prefixed(problem, prefix))
+            if outcome.again:  # what the first scan already counted
+                tally.again.extend(outcome.found)
+                continue
             result.files += outcome.blobs
             result.bytes += outcome.bytes
             tally.found.extend(outcome.found)
             tally.dropped.update(dict(outcome.dropped))
             tally.lfs_pointers.extend(prefix + p for p in outcome.lfs_pointers)
-            for problem in outcome.problems:
-                record_problem(result, _prefixed(problem, prefix))
             progress.advance(outcome.blobs, outcome.bytes)
     finally:
         progress.close()
@@ -185,14 +198,16 @@ def _batches(source: BlobSource, max_size: int) -> Iterator[BlobBatch]:
     """Worker jobs of up to `_BATCH_BLOBS` blobs, in the order the source finds them."""
     oids: list[str] = []
     paths: list[str] = []
-    for oid, path in source.blobs():
+    again = False
+    for oid, path, second in source.blobs():
+        if oids and (len(oids) >= _BATCH_BLOBS or second != again):
+            yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size, again)
+            oids, paths = [], []
         oids.append(oid)
         paths.append(path)
-        if len(oids) >= _BATCH_BLOBS:
-            yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size)
-            oids, paths = [], []
+        again = second
     if oids:
-        yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size)
+        yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size, again)
 
 
 def _scan_blobs(detector: Detector, batch: BlobBatch) -> BatchOutcome:
@@ -213,9 +228,11 @@ def _scan_blobs(detector: Detector, batch: BlobBatch) -> BatchOutcome:
             lfs.append(path)
         detection = detector.detect(data, path)
         dropped.update(detection.dropped)
-        if detection.hits:
+        if detection.hits or batch.again:
             found.append(BlobHits(oid, path, _distinct(detection.hits)))
-    return BatchOutcome(blobs, size, tuple(found), tuple(problems), tuple(dropped.items()), tuple(lfs))
+    return BatchOutcome(
+        blobs, size, batch.again, tuple(found), tuple(problems), tuple(dropped.items()), tuple(lfs)
+    )
 
 
 def _distinct(hits: list[Hit]) -> tuple[Hit, ...]:
@@ -233,27 +250,43 @@ def _distinct(hits: list[Hit]) -> tuple[Hit, ...]:
 def _findings(
     repo: Repository,
     spool: IntroductionSpool,
-    found: list[BlobHits],
+    tally: _Tally,
     rules: RuleSet,
     all_commits: bool,
     prefix: str,
 ) -> list[tuple[Finding, str | None]]:
-    """Each matched blob's hits at each path it was introduced at, with the introducing commit(s)."""
-    introductions = spool.lookup({binascii.unhexlify(b.oid) for b in found})
-    placements = {b.oid: _by_path(introductions.get(binascii.unhexlify(b.oid), []), b.path) for b in found}
+    """Each matched blob's hits at each path it was introduced at, with the introducing commit(s).
+
+    At a path where the blob was scanned again (a path-bound path), that scan's hits hold; at
+    every other path, the first scan's."""
+    first = {blob.oid: blob for blob in tally.found}
+    again: dict[str, dict[str, BlobHits]] = {}
+    for blob in tally.again:
+        again.setdefault(blob.oid, {})[blob.path] = blob
+    matched = {oid for oid in first} | {
+        oid for oid, scans in again.items() if any(s.hits for s in scans.values())
+    }
+    introductions = spool.lookup({binascii.unhexlify(oid) for oid in matched})
+    placements = {
+        oid: _by_path(introductions.get(binascii.unhexlify(oid), []), first[oid].path if oid in first else "")
+        for oid in matched
+    }
     wanted = {
         i.commit for paths in placements.values() for group in paths.values() for i in group if i.commit
     }
     described = describe_commits(repo, wanted)
     pairs: list[tuple[Finding, str | None]] = []
-    for blob in found:
-        for path, group in placements[blob.oid].items():
+    for oid in sorted(matched):
+        for path, group in placements[oid].items():
+            scan = again.get(oid, {}).get(path) or first.get(oid)
+            if scan is None:
+                continue
             commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
             shown: list[Commit | None] = list(commits if all_commits else commits[:1]) or [None]
-            for hit in blob.hits:
+            for hit in scan.hits:
                 if not _rule_applies(rules, hit.rule_id, path):
                     continue
-                base = to_finding(hit, rules, prefix + path, blob.oid)
+                base = to_finding(hit, rules, prefix + path, oid)
                 pairs.extend(
                     (replace(base, commit=commit, commits=len(commits)), hit.marker) for commit in shown
                 )
@@ -272,10 +305,21 @@ def _by_path(introductions: list[Introduction], fallback: str) -> dict[str, list
     return grouped
 
 
+def _path_bound(rules: RuleSet) -> Callable[[str], bool]:
+    """Whether some path-bound rule names a path: the same test that decides, in the engines,
+    whether the path-bound rules run on an item."""
+    confirmer = Confirmer(rules)
+    indices = [index for index, rule in enumerate(rules.rules) if rule.path is not None]
+    return lambda path: bool(indices) and confirmer.any_applies(indices, path)
+
+
 def _rule_applies(rules: RuleSet, rule_id: str, path: str) -> bool:
-    """Path-restricted rules apply only at the paths they name (the worker saw one path per blob)."""
-    wanted = rules.by_id(rule_id).path
-    return wanted is None or regex.search(wanted, path) is not None
+    """Whether a rule applies at `path` (its `path` and `skip_path`): a blob scanned at one of
+    its paths is reported at all of them."""
+    rule = rules.by_id(rule_id)
+    if rule.skip_path is not None and regex.search(rule.skip_path, path):
+        return False
+    return rule.path is None or regex.search(rule.path, path) is not None
 
 
 def _prefixed(problem: Skipped | ScanError, prefix: str) -> Skipped | ScanError:

@@ -69,3 +69,26 @@ def test_credential_files_and_url_passwords_deleted_from_history(tmp_path, run, 
     done = run("git", str(repo.path), "--format", "json", "--show-secrets", "--engine", engine)
     assert done.returncode == 1, done.stderr
     assert _found(done.stdout) == EXPECTED
+
+
+def test_credential_file_moved_away_is_still_found_where_it_was(tmp_path, run, engine):
+    # The log pass meets the newest commit first: there the blobs sit at paths no credential-file
+    # rule names. Where an older commit had them (.pgpass, .netrc) they are scanned again.
+    repo = GitRepo(tmp_path / "repo")
+    added = repo.commit(
+        "credentials",
+        {".pgpass": FILES[".pgpass"], "home/.netrc": FILES["home/.netrc"], "README": "ops notes\n"},
+    )
+    (repo.path / "ops").mkdir()
+    repo.git("mv", ".pgpass", "ops/pgpass.sample")
+    repo.git("mv", "home/.netrc", "ops/netrc-example.txt")
+    repo.commit("keep them as samples")
+    done = run("git", str(repo.path), "--format", "json", "--show-secrets", "--engine", engine)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    found = sorted((f["rule_id"], f["path"], f["line"], f["secret"], f["commit"]) for f in report["findings"])
+    assert found == [
+        ("netrc-password", "home/.netrc", 3, "Qm7tR2vX9pLk4sWz", added),
+        ("pgpass-password", ".pgpass", 1, "Hy8kP3mZq9Lw2Rt", added),
+    ]
+    assert report["scan"]["files"] == 3  # each blob counted once, though two were scanned twice

@@ -1,11 +1,13 @@
 """The blobs a history scan reads: each blob of the selected history once, in the order the
-log pass meets them, with every introduction recorded for provenance on the way.
+log pass meets them, with every introduction recorded for provenance on the way; then, once
+more, each blob that was introduced at a path-bound rule's path other than the one it was
+first scanned at (a `.pgpass` renamed from `pgpass.sample`).
 """
 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from leakscan.sources.git.idset import ObjectIdSet
 from leakscan.sources.git.log import GITLINK, HistoryLog, Selection
@@ -13,39 +15,65 @@ from leakscan.sources.git.objects import ref_blobs, store_objects
 from leakscan.sources.git.provenance import NO_COMMIT, IntroductionSpool
 from leakscan.sources.git.repo import Repository
 
+_PATHS_REMEMBERED = 1 << 16
+
 
 class BlobSource:
-    """The blobs to scan, each once, in the order the log pass meets them; records introductions."""
+    """The blobs to scan, each once, in the order the log pass meets them; records introductions.
+
+    `path_bound` says whether a path-bound rule names a path (rules/ `path:`)."""
 
     def __init__(
-        self, repo: Repository, selection: Selection, spool: IntroductionSpool, skip: bytes = b""
+        self,
+        repo: Repository,
+        selection: Selection,
+        spool: IntroductionSpool,
+        skip: bytes = b"",
+        path_bound: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self.repo = repo
         self.selection = selection
         self.spool = spool
-        self.seen = ObjectIdSet(repo.hash_hex // 2)  # the only per-blob state kept in memory
         width = repo.hash_hex // 2
-        for start in range(0, len(skip), width):  # blobs an earlier sweep scanned count as seen
-            self.seen.add(skip[start : start + width])
+        self.seen = ObjectIdSet(width)  # the only per-blob state kept in memory
+        self._skip: ObjectIdSet | None = None  # blobs an earlier sweep scanned (seen, too)
+        if skip:
+            self._skip = ObjectIdSet(width)
+            for start in range(0, len(skip), width):
+                self.seen.add(skip[start : start + width])
+                self._skip.add(skip[start : start + width])
         self.fresh = bytearray()  # binary ids of the blobs handed out, in order
         self.gitlinks: set[str] = set()
         self.commits = 0
         self.errors: list[str] = []
+        self._path_bound = path_bound
+        self._bound_paths: dict[bytes, bool] = {}
+        self._scanned_at: set[tuple[bytes, bytes]] = set()  # (blob, path-bound path) scanned there
+        self._again: dict[tuple[bytes, bytes], None] = {}  # (blob, path-bound path) to scan again
 
-    def blobs(self) -> Iterator[tuple[str, str]]:
-        """(blob id, a path it has) for every blob the selection holds, each once."""
-        yield from self._introduced_blobs()
-        if self.selection.everything:
-            for oid, name in ref_blobs(self.repo):
-                yield from self._new(oid.encode(), name.encode(), NO_COMMIT)
+    def blobs(self) -> Iterator[tuple[str, str, bool]]:
+        """(blob id, path, False) for every blob the selection holds, each once; then
+        (blob id, path, True) for each blob to scan again at a path-bound path."""
+        for blob, path, new in self.introductions():
+            if self._bound(path):
+                if new:
+                    self._scanned_at.add((blob, path))
+                elif (blob, path) not in self._scanned_at and not self._skipped(blob):
+                    self._again[(blob, path)] = None
+            if new:
+                yield blob.decode(), path.decode("utf-8", "replace"), False
         if self.selection.unreachable:
             for oid in store_objects(self.repo, "blob"):
                 key = binascii.unhexlify(oid)
                 if self.seen.add(key):
                     self.fresh += key
-                    yield oid, f"<unreachable blob {oid}>"
+                    yield oid, f"<unreachable blob {oid}>", False
+        for blob, path in self._again:
+            yield blob.decode(), path.decode("utf-8", "replace"), True
 
-    def _introduced_blobs(self) -> Iterator[tuple[str, str]]:
+    def introductions(self) -> Iterator[tuple[bytes, bytes, bool]]:
+        """(blob id, path, whether the blob is new) for every introduction the log pass meets,
+        then for blobs a ref holds outside any commit; each is recorded for provenance."""
         log = HistoryLog(self.repo, self.selection, self._extra_tips())
         for changes in log.commits():
             self.commits += 1
@@ -54,16 +82,33 @@ class BlobSource:
                 if mode == GITLINK:
                     self.gitlinks.add(path.decode("utf-8", "replace"))
                 else:
-                    yield from self._new(blob, path, index)
+                    yield blob, path, self._new(blob, path, index)
         if log.error:
             self.errors.append(f"git log stopped: {log.error}")
+        if self.selection.everything:
+            for oid, name in ref_blobs(self.repo):
+                blob, path = oid.encode(), name.encode()
+                yield blob, path, self._new(blob, path, NO_COMMIT)
 
-    def _new(self, blob: bytes, path: bytes, commit_index: int) -> Iterator[tuple[str, str]]:
+    def _skipped(self, blob: bytes) -> bool:
+        return self._skip is not None and binascii.unhexlify(blob) in self._skip
+
+    def _bound(self, path: bytes) -> bool:
+        # A history holds many versions of each path: one test per path, not per introduction.
+        bound = self._bound_paths.get(path)
+        if bound is None:
+            if len(self._bound_paths) >= _PATHS_REMEMBERED:
+                self._bound_paths.clear()
+            bound = self._bound_paths[path] = self._path_bound(path.decode("utf-8", "replace"))
+        return bound
+
+    def _new(self, blob: bytes, path: bytes, commit_index: int) -> bool:
         key = binascii.unhexlify(blob)
         self.spool.add(key, commit_index, path)
         if self.seen.add(key):
             self.fresh += key
-            yield blob.decode(), path.decode("utf-8", "replace")
+            return True
+        return False
 
     def _extra_tips(self) -> list[str]:
         """Besides every ref: older stash entries (the stash's reflog), and with `unreachable`,
