@@ -54,8 +54,12 @@ class BlobSource:
     def blobs(self) -> Iterator[tuple[str, str, bool]]:
         """(blob id, path, False) for every blob the selection holds, each once; then
         (blob id, path, True) for each blob to scan again at a path-bound path."""
+        known = self._bound_paths
         for blob, path, new in self.introductions():
-            if self._bound(path):
+            bound = known.get(path)  # inline: this loop runs once per introduction
+            if bound is None:
+                bound = self._bound(path)
+            if bound:
                 if new:
                     self._scanned_at.add((blob, path))
                 elif (blob, path) not in self._scanned_at and not self._skipped(blob):
@@ -94,12 +98,10 @@ class BlobSource:
         return self._skip is not None and binascii.unhexlify(blob) in self._skip
 
     def _bound(self, path: bytes) -> bool:
-        # A history holds many versions of each path: one test per path, not per introduction.
-        bound = self._bound_paths.get(path)
-        if bound is None:
-            if len(self._bound_paths) >= _PATHS_REMEMBERED:
-                self._bound_paths.clear()
-            bound = self._bound_paths[path] = self._path_bound(path.decode("utf-8", "replace"))
+        """Test a path not tested yet (a history holds many versions of each path)."""
+        if len(self._bound_paths) >= _PATHS_REMEMBERED:
+            self._bound_paths.clear()
+        bound = self._bound_paths[path] = self._path_bound(path.decode("utf-8", "replace"))
         return bound
 
     def _new(self, blob: bytes, path: bytes, commit_index: int) -> bool:
