@@ -59,6 +59,20 @@ def test_secret_only_in_a_merge_resolution_is_attributed_to_the_merge(tmp_path, 
     assert finding["blob"] == repo.blob("HEAD:settings.ini")
 
 
+def test_a_file_copied_into_a_vendored_folder_is_reported_where_the_tree_scan_reports_it(tmp_path, run):
+    # One blob at two paths: generic rules do not apply inside vendored code, in history as in
+    # the working tree, whichever path the blob was scanned at.
+    repo = GitRepo(tmp_path / "repo")
+    text = 'DB_PASSWORD = "u8jzPde0IgxL"\n'
+    repo.commit("vendor a copy", {"vendor/acme/db.py": text, "src/db.py": text})
+    history = run("git", str(repo.path), "--format", "json")
+    tree = run("scan", ".", "--format", "json", cwd=repo.path)
+    assert history.returncode == tree.returncode == 1, history.stderr + tree.stderr
+    found = [(f["rule_id"], f["path"]) for f in json.loads(history.stdout)["findings"]]
+    assert found == [(f["rule_id"], f["path"]) for f in json.loads(tree.stdout)["findings"]]
+    assert found == [("generic-password", "src/db.py")]
+
+
 def test_secret_only_on_an_unmerged_branch(tmp_path, run, engine):
     token = github_token(2)
     repo = GitRepo(tmp_path / "r")
