@@ -17,8 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-import regex
-
 from leakscan.config import Config
 from leakscan.detect import Detector
 from leakscan.errors import LeakscanError
@@ -35,7 +33,7 @@ from leakscan.sources.git.objects import (
     count_store_blobs,
     is_lfs_pointer,
     reader_for,
-    store_size,
+    store_exceeds,
 )
 from leakscan.sources.git.provenance import Introduction, IntroductionSpool, describe_commits
 from leakscan.sources.git.repo import Repository, open_repository
@@ -184,7 +182,7 @@ def _run_workers(
 def _jobs(repo: Repository, options: ScanOptions) -> int:
     if options.jobs:
         return options.jobs
-    return 1 if store_size(repo) < _SMALL_STORE_BYTES else default_jobs()
+    return default_jobs() if store_exceeds(repo, _SMALL_STORE_BYTES) else 1
 
 
 def _progress(source: BlobSource, options: ScanOptions) -> Progress:
@@ -275,6 +273,8 @@ def _findings(
         i.commit for paths in placements.values() for group in paths.values() for i in group if i.commit
     }
     described = describe_commits(repo, wanted)
+    confirmer = Confirmer(rules)  # whether a rule applies at a path, as the engines decide it
+    index = {rule.id: i for i, rule in enumerate(rules.rules)}
     pairs: list[tuple[Finding, str | None]] = []
     for oid in sorted(matched):
         for path, group in placements[oid].items():
@@ -284,7 +284,7 @@ def _findings(
             commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
             shown: list[Commit | None] = list(commits if all_commits else commits[:1]) or [None]
             for hit in scan.hits:
-                if not _rule_applies(rules, hit.rule_id, path):
+                if not confirmer.applies(index[hit.rule_id], path):  # a blob is reported at all its paths
                     continue
                 base = to_finding(hit, rules, prefix + path, oid)
                 pairs.extend(
@@ -311,15 +311,6 @@ def _path_bound(rules: RuleSet) -> Callable[[str], bool]:
     confirmer = Confirmer(rules)
     indices = [index for index, rule in enumerate(rules.rules) if rule.path is not None]
     return lambda path: bool(indices) and confirmer.any_applies(indices, path)
-
-
-def _rule_applies(rules: RuleSet, rule_id: str, path: str) -> bool:
-    """Whether a rule applies at `path` (its `path` and `skip_path`): a blob scanned at one of
-    its paths is reported at all of them."""
-    rule = rules.by_id(rule_id)
-    if rule.skip_path is not None and regex.search(rule.skip_path, path):
-        return False
-    return rule.path is None or regex.search(rule.path, path) is not None
 
 
 def _prefixed(problem: Skipped | ScanError, prefix: str) -> Skipped | ScanError:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from leakscan.sources.git.idset import ObjectIdSet
 from leakscan.sources.git.log import GITLINK, HistoryLog, Selection
-from leakscan.sources.git.objects import ref_blobs, store_objects
+from leakscan.sources.git.objects import Ref, list_refs, ref_blobs, store_objects
 from leakscan.sources.git.provenance import NO_COMMIT, IntroductionSpool
 from leakscan.sources.git.repo import Repository
 
@@ -78,7 +78,8 @@ class BlobSource:
     def introductions(self) -> Iterator[tuple[bytes, bytes, bool]]:
         """(blob id, path, whether the blob is new) for every introduction the log pass meets,
         then for blobs a ref holds outside any commit; each is recorded for provenance."""
-        log = HistoryLog(self.repo, self.selection, self._extra_tips())
+        refs = list_refs(self.repo) if self.selection.everything else []
+        log = HistoryLog(self.repo, self.selection, self._extra_tips(refs))
         for changes in log.commits():
             self.commits += 1
             index = self.spool.add_commit(binascii.unhexlify(changes.commit), changes.time)
@@ -90,7 +91,7 @@ class BlobSource:
         if log.error:
             self.errors.append(f"git log stopped: {log.error}")
         if self.selection.everything:
-            for oid, name in ref_blobs(self.repo):
+            for oid, name in ref_blobs(self.repo, refs):
                 blob, path = oid.encode(), name.encode()
                 yield blob, path, self._new(blob, path, NO_COMMIT)
 
@@ -112,13 +113,15 @@ class BlobSource:
             return True
         return False
 
-    def _extra_tips(self) -> list[str]:
-        """Besides every ref: older stash entries (the stash's reflog), and with `unreachable`,
-        every commit in the object store, so dangling commits get provenance too."""
+    def _extra_tips(self, refs: list[Ref]) -> list[str]:
+        """Besides every ref: older stash entries (the stash's reflog, read only when there is a
+        stash), and with `unreachable`, every commit in the object store, so dangling commits
+        get provenance too."""
         if not self.selection.everything:
             return []
-        stash = self.repo.run("log", "-g", "--format=%H", "refs/stash", "--", check=False)
-        tips = stash.decode().split()
+        tips = []
+        if any(ref.name == "refs/stash" for ref in refs):
+            tips = self.repo.run("log", "-g", "--format=%H", "refs/stash", "--", check=False).decode().split()
         if self.selection.unreachable:
             tips.extend(store_objects(self.repo, "commit"))
         return tips

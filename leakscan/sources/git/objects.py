@@ -170,11 +170,42 @@ def is_lfs_pointer(data: bytes) -> bool:
     return len(data) < LFS_POINTER_MAX and data.startswith(LFS_POINTER_PREFIX)
 
 
-def store_size(repo: Repository) -> int:
-    """Bytes the object store takes on disk (compressed), from `git count-objects`."""
-    lines = repo.run("count-objects", "-v").decode().splitlines()
-    counts = dict(line.split(": ", 1) for line in lines if ": " in line)
-    return 1024 * (int(counts.get("size", 0)) + int(counts.get("size-pack", 0)))
+def store_exceeds(repo: Repository, limit: int) -> bool:
+    """Whether the object store takes more than `limit` bytes on disk (packs and loose objects).
+
+    Read from the file system rather than `git count-objects`: a small repository's scan pays
+    no extra git process, and a large one stops counting once past the limit."""
+    objects = os.path.join(common_dir(repo), "objects")
+    total = 0
+    for folder, wanted in ((os.path.join(objects, "pack"), ".pack"), *_loose_folders(objects)):
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(wanted) and entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+                    if total > limit:
+                        return True
+    return False
+
+
+def _loose_folders(objects: str) -> list[tuple[str, str]]:
+    """The fan-out folders (`objects/00` .. `objects/ff`) that exist, each to count whole."""
+    try:
+        names = os.listdir(objects)
+    except OSError:
+        return []
+    hexdigits = set("0123456789abcdef")
+    return [(os.path.join(objects, n), "") for n in sorted(names) if len(n) == 2 and set(n) <= hexdigits]
+
+
+def common_dir(repo: Repository) -> str:
+    """The folder that holds the objects and refs: a linked worktree's git directory names it in
+    its `commondir` file (gitrepository-layout); any other git directory is its own."""
+    try:
+        with open(os.path.join(repo.git_dir, "commondir"), encoding="utf-8") as handle:
+            named = handle.read().strip()
+    except OSError:
+        return repo.git_dir
+    return os.path.normpath(os.path.join(repo.git_dir, named))
 
 
 def store_objects(repo: Repository, kind: str) -> Iterator[str]:
@@ -211,20 +242,36 @@ def _store_listing(repo: Repository, fields: str) -> Iterator[tuple[bytes, bytes
             raise LeakscanError(f"cannot list the object store of {repo.root}: {last_line(stderr.read())}")
 
 
-def ref_blobs(repo: Repository) -> Iterator[tuple[str, str]]:
-    """(blob id, name) for blobs that a ref (usually a tag) points at directly or through a tree:
-    no commit introduces them, so the log pass cannot see them."""
+@dataclass(frozen=True)
+class Ref:
+    """A ref and the object it names, tags peeled: what a history scan starts from."""
+
+    name: str
+    object_type: str
+    oid: str
+
+
+def list_refs(repo: Repository) -> list[Ref]:
+    """Every ref of the repository (one `git for-each-ref`), annotated tags peeled."""
     listing = repo.run(
         "for-each-ref", "--format=%(*objecttype) %(*objectname) %(objecttype) %(objectname) %(refname)"
     )
+    refs = []
     for line in listing.decode("utf-8", "replace").splitlines():
         peeled_type, peeled, own_type, own, refname = line.split(" ", 4)
-        object_type, oid = (peeled_type, peeled) if peeled_type else (own_type, own)
-        if object_type == "blob":
-            yield oid, refname
-        elif object_type == "tree":
-            for entry in repo.run("ls-tree", "-r", "-z", oid).split(b"\0"):
+        refs.append(Ref(refname, *((peeled_type, peeled) if peeled_type else (own_type, own))))
+    return refs
+
+
+def ref_blobs(repo: Repository, refs: Sequence[Ref]) -> Iterator[tuple[str, str]]:
+    """(blob id, name) for blobs that a ref (usually a tag) points at directly or through a tree:
+    no commit introduces them, so the log pass cannot see them."""
+    for ref in refs:
+        if ref.object_type == "blob":
+            yield ref.oid, ref.name
+        elif ref.object_type == "tree":
+            for entry in repo.run("ls-tree", "-r", "-z", ref.oid).split(b"\0"):
                 info, _, path = entry.partition(b"\t")
                 fields = info.split()
                 if len(fields) == 3 and fields[1] == b"blob":
-                    yield fields[2].decode(), f"{refname}:{path.decode('utf-8', 'replace')}"
+                    yield fields[2].decode(), f"{ref.name}:{path.decode('utf-8', 'replace')}"
