@@ -13,6 +13,9 @@ offline); their time is the tool's own, from run_peer's meta file.
 
 A synthetic history of --synthetic-blobs unique blobs (git fast-import) checks that leakscan's
 memory does not grow with history length.
+
+Last, start-up: `leakscan git` and `leakscan scan` on a one-commit repository, alternating,
+--startup-runs each (median): what a history scan costs beyond a tree scan of the same files.
 """
 
 from __future__ import annotations
@@ -217,6 +220,29 @@ def synthetic(into: Path, blobs: int, per_commit: int = 5) -> Path:
     return repo
 
 
+def startup(into: Path, ours: list[str], runs: int) -> None:
+    """Median wall time of `leakscan git` and `leakscan scan` on a one-commit repository."""
+    repo = into / "one-commit"
+    repo.mkdir()
+    (repo / "app.py").write_text('DEBUG = False\nNAME = "service"\n')
+    git = ["git", "-C", str(repo), "-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    times: dict[str, list[float]] = {"git": [], "scan": []}
+    for _ in range(runs + 1):  # the first round warms the rules cache and the page cache
+        for command, series in times.items():
+            start = time.perf_counter()
+            subprocess.run([*ours, command, str(repo)], stdout=subprocess.DEVNULL, check=True)
+            series.append(time.perf_counter() - start)
+    history, tree = (statistics.median(series[1:]) * 1000 for series in times.values())
+    print(
+        f"\nstart-up, one-commit repository, median of {runs}: leakscan git {history:.0f} ms, "
+        f"leakscan scan {tree:.0f} ms ({history - tree:+.0f} ms)",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repos", nargs="*", default=None)
@@ -227,6 +253,7 @@ def main() -> None:
     )
     parser.add_argument("--form", choices=["mirror", "fresh", "both"], default="both", help="see clone()")
     parser.add_argument("--leakscan", help="the leakscan command to run (default: this checkout's)")
+    parser.add_argument("--startup-runs", type=int, default=21)
     args = parser.parse_args()
     repos = args.repos or (MIRRORS[:1] if args.smoke else MIRRORS)
     repeat = 1 if args.smoke else args.repeat
@@ -249,6 +276,7 @@ def main() -> None:
             f"largest process {largest:.0f} MB, whole tree {tree:.0f} MB",
             flush=True,
         )
+        startup(work, ours, 5 if args.smoke else args.startup_runs)
 
 
 if __name__ == "__main__":
