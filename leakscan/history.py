@@ -274,7 +274,6 @@ def _findings(
     }
     described = describe_commits(repo, wanted)
     confirmer = Confirmer(rules)  # whether a rule applies at a path, as the engines decide it
-    index = {rule.id: i for i, rule in enumerate(rules.rules)}
     pairs: list[tuple[Finding, str | None]] = []
     for oid in sorted(matched):
         for path, group in placements[oid].items():
@@ -284,7 +283,7 @@ def _findings(
             commits = [described.get(i.commit) or Commit(i.commit, "", "", "", "") for i in group if i.commit]
             shown: list[Commit | None] = list(commits if all_commits else commits[:1]) or [None]
             for hit in scan.hits:
-                if not confirmer.applies(index[hit.rule_id], path):  # a blob is reported at all its paths
+                if not confirmer.rule_applies(rules.by_id(hit.rule_id), path):  # reported at all its paths
                     continue
                 base = to_finding(hit, rules, prefix + path, oid)
                 pairs.extend(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from leakscan.model import RawMatch
-from leakscan.rules import RuleSet
+from leakscan.rules import Rule, RuleSet
 
 if TYPE_CHECKING:
     import regex
@@ -23,9 +23,12 @@ class Confirmer:
         self._any_path: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     def applies(self, index: int, path: str | None) -> bool:
-        """Whether rule `index` applies to an item at `path`: a rule with a `path` needs a path
-        that matches it, and a rule with a `skip_path` never applies to a path that matches that."""
-        rule = self.rules[index]
+        """Whether rule `index` applies to an item at `path` (see `rule_applies`)."""
+        return self.rule_applies(self.rules[index], path)
+
+    def rule_applies(self, rule: Rule, path: str | None) -> bool:
+        """Whether `rule` applies to an item at `path`: a rule with a `path` needs a path that
+        matches it, and a rule with a `skip_path` never applies to a path that matches that."""
         if rule.skip_path is not None and path is not None and self._path(rule.skip_path).search(path):
             return False
         if rule.path is None:

@@ -175,37 +175,32 @@ def store_exceeds(repo: Repository, limit: int) -> bool:
 
     Read from the file system rather than `git count-objects`: a small repository's scan pays
     no extra git process, and a large one stops counting once past the limit."""
-    objects = os.path.join(common_dir(repo), "objects")
     total = 0
-    for folder, wanted in ((os.path.join(objects, "pack"), ".pack"), *_loose_folders(objects)):
-        with contextlib.suppress(OSError), os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(wanted) and entry.is_file(follow_symlinks=False):
-                    total += entry.stat(follow_symlinks=False).st_size
-                    if total > limit:
-                        return True
+    for entry in _store_files(os.path.join(repo.common_dir, "objects")):
+        total += entry.stat(follow_symlinks=False).st_size
+        if total > limit:
+            return True
     return False
 
 
-def _loose_folders(objects: str) -> list[tuple[str, str]]:
-    """The fan-out folders (`objects/00` .. `objects/ff`) that exist, each to count whole."""
+def _store_files(objects: str) -> Iterator[os.DirEntry[str]]:
+    """The pack files and the loose objects (in the fan-out folders `00` .. `ff`) of a store."""
+    yield from _files(os.path.join(objects, "pack"), ".pack")
     try:
         names = os.listdir(objects)
     except OSError:
-        return []
+        return
     hexdigits = set("0123456789abcdef")
-    return [(os.path.join(objects, n), "") for n in sorted(names) if len(n) == 2 and set(n) <= hexdigits]
+    for name in names:
+        if len(name) == 2 and set(name) <= hexdigits:
+            yield from _files(os.path.join(objects, name), "")
 
 
-def common_dir(repo: Repository) -> str:
-    """The folder that holds the objects and refs: a linked worktree's git directory names it in
-    its `commondir` file (gitrepository-layout); any other git directory is its own."""
-    try:
-        with open(os.path.join(repo.git_dir, "commondir"), encoding="utf-8") as handle:
-            named = handle.read().strip()
-    except OSError:
-        return repo.git_dir
-    return os.path.normpath(os.path.join(repo.git_dir, named))
+def _files(folder: str, suffix: str) -> Iterator[os.DirEntry[str]]:
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(suffix) and entry.is_file(follow_symlinks=False):
+                yield entry
 
 
 def store_objects(repo: Repository, kind: str) -> Iterator[str]:

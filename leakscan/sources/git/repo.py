@@ -41,6 +41,7 @@ class Repository:
     """A git repository: where its objects are and what kind of checkout it is."""
 
     git_dir: str  # absolute; for a linked worktree, that worktree's git directory
+    common_dir: str  # absolute; where the objects and refs are (a linked worktree shares them)
     root: str  # the working tree's top folder, or the git directory of a bare repository
     bare: bool
     shallow: bool
@@ -63,7 +64,7 @@ def open_repository(path: str) -> Repository:
     if not os.path.isdir(path):
         raise LeakscanError(f"{path}: no such folder")
     rev_parse = ["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-shallow-repository"]
-    rev_parse += ["--show-object-format", "--is-inside-git-dir", "--show-cdup"]
+    rev_parse += ["--show-object-format", "--is-inside-git-dir", "--git-common-dir", "--show-cdup"]
     try:
         done = subprocess.run(["git", "-C", path, *rev_parse], capture_output=True, env=git_environment())
     except FileNotFoundError:
@@ -73,15 +74,16 @@ def open_repository(path: str) -> Repository:
         if "not a git repository" in message:
             raise LeakscanError(f"{path}: not a git repository")
         raise LeakscanError(f"{path}: {message}")
-    git_dir, bare, shallow, object_format, inside_git_dir, *cdup = done.stdout.decode().splitlines()
+    git_dir, bare, shallow, object_format, inside_git_dir, common, *cdup = done.stdout.decode().splitlines()
     if bare == "true":
         root = git_dir
     elif inside_git_dir == "true":
         root = os.path.dirname(git_dir)
     else:
         root = os.path.normpath(os.path.join(os.path.abspath(path), cdup[0] if cdup else ""))
+    common_dir = os.path.normpath(os.path.join(os.path.abspath(path), common))  # may be relative
     return Repository(
-        git_dir, root, bare == "true", shallow == "true", 64 if object_format == "sha256" else 40
+        git_dir, common_dir, root, bare == "true", shallow == "true", 64 if object_format == "sha256" else 40
     )
 
 
