@@ -11,11 +11,16 @@ their commits described.
 from __future__ import annotations
 
 import binascii
+import contextlib
+import operator
 import os
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from leakscan.config import Config
 from leakscan.detect import Detector
@@ -40,7 +45,15 @@ from leakscan.sources.git.repo import Repository, open_repository
 from leakscan.suppress import Suppressor
 from leakscan.workers import WorkerSpec, default_jobs, map_batches
 
+T = TypeVar("T")
+
 _BATCH_BLOBS = 512  # ids per worker job: 21 KiB of ids, well under a pipe's buffer
+# Blobs handed out per window of the log pass, sorted by path: a file's versions then reach one
+# `cat-file` together and it rebuilds each delta chain once (git's blobs: 6.1 -> 4.2 s of
+# cat-file CPU). Windows start at one batch and double, so the workers never wait for the log.
+_PATH_WINDOW = 32768
+_AHEAD_CHUNK = 256  # blobs per hand-over from the log pass's thread
+_PATH = operator.itemgetter(1)  # of (blob id, path); a stable sort keeps a path's versions in log order
 _SMALL_STORE_BYTES = 2 * 1024 * 1024  # below this, worker processes cost more than they save
 _LISTED_GITLINKS = 10
 
@@ -193,19 +206,70 @@ def _progress(source: BlobSource, options: ScanOptions) -> Progress:
 
 
 def _batches(source: BlobSource, max_size: int) -> Iterator[BlobBatch]:
-    """Worker jobs of up to `_BATCH_BLOBS` blobs, in the order the source finds them."""
-    oids: list[str] = []
-    paths: list[str] = []
-    again = False
-    for oid, path, second in source.blobs():
-        if oids and (len(oids) >= _BATCH_BLOBS or second != again):
-            yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size, again)
-            oids, paths = [], []
-        oids.append(oid)
-        paths.append(path)
-        again = second
-    if oids:
-        yield BlobBatch(source.repo, tuple(oids), tuple(paths), max_size, again)
+    """Worker jobs of up to `_BATCH_BLOBS` blobs: the first scans in windows of the log pass's
+    order, each window sorted by path, then the second scans at path-bound paths."""
+    first: list[tuple[str, str]] = []
+    again: list[tuple[str, str]] = []
+    window = _BATCH_BLOBS
+    for oid, path, second in _read_ahead(source.blobs(), 2 * _PATH_WINDOW // _AHEAD_CHUNK):
+        if second:
+            again.append((oid, path))
+            continue
+        first.append((oid, path))
+        if len(first) >= window:
+            yield from _jobs_of(source.repo, sorted(first, key=_PATH), max_size)
+            first, window = [], min(window * 2, _PATH_WINDOW)
+    yield from _jobs_of(source.repo, sorted(first, key=_PATH), max_size)
+    yield from _jobs_of(source.repo, again, max_size, again=True)
+
+
+def _read_ahead(items: Iterator[T], chunks: int) -> Iterator[T]:
+    """`items`, produced by a thread of their own up to `chunks` x `_AHEAD_CHUNK` ahead: the log
+    pass goes on while a window is handed out and scanned (else the workers wait while the next
+    one fills). An exception in `items` is raised here once the items before it are out."""
+    ahead: queue.Queue[list[T]] = queue.Queue(chunks)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        chunk: list[T] = []
+        try:
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= _AHEAD_CHUNK:
+                    ahead.put(chunk)
+                    chunk = []
+                    if stop.is_set():
+                        break
+        except BaseException as exc:  # raised again by the consumer
+            failure.append(exc)
+        finally:
+            if isinstance(items, Generator):
+                items.close()  # ends the log pass's git if the consumer stopped early
+            ahead.put(chunk)
+            ahead.put([])
+
+    thread = threading.Thread(target=produce, name="leakscan-log-pass", daemon=True)
+    thread.start()
+    try:
+        while chunk := ahead.get():
+            yield from chunk
+    finally:
+        stop.set()
+        while thread.is_alive():  # a producer blocked on a full queue needs room to see `stop`
+            with contextlib.suppress(queue.Empty):
+                ahead.get(timeout=0.05)
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _jobs_of(
+    repo: Repository, entries: list[tuple[str, str]], max_size: int, again: bool = False
+) -> Iterator[BlobBatch]:
+    for start in range(0, len(entries), _BATCH_BLOBS):
+        chunk = entries[start : start + _BATCH_BLOBS]
+        yield BlobBatch(repo, tuple(o for o, _ in chunk), tuple(p for _, p in chunk), max_size, again)
 
 
 def _scan_blobs(detector: Detector, batch: BlobBatch) -> BatchOutcome:

@@ -577,3 +577,29 @@ def test_a_broken_submodule_is_named_and_the_rest_reported(tmp_path, run):
     [error] = report["scan"]["errors"]
     assert error["path"] == "lib"
     assert error["message"].startswith("submodule not scanned: ")
+
+
+def test_a_history_of_many_windows_reports_every_version_at_its_path_with_workers(tmp_path, run):
+    # 2,400 blobs: the log pass hands them out in windows (512, 1,024, ...), each sorted by
+    # path, to two workers; every version holding a secret is still one finding at its path.
+    repo = GitRepo(tmp_path / "r")
+    names = ["a/0007.txt", "m/0400.txt", "z/0799.txt"]
+    tokens = {name: github_token(100 + i) for i, name in enumerate(names)}
+    files = {f"{d}/{n:04}.txt": f"{d} {n} one\n" for d in "amz" for n in range(800)}
+    first = repo.commit("many", files, date="2024-01-01T00:00:00Z")
+    second = repo.commit(
+        "keys", {path: f"token = {token}\n" for path, token in tokens.items()}, date="2024-02-01T00:00:00Z"
+    )
+    third = repo.commit(
+        "more keys",
+        {path: f"token = {token}\nsecond line\n" for path, token in tokens.items()},
+        date="2024-03-01T00:00:00Z",
+    )
+
+    done, report = scan(run, repo.path, "--jobs", "2")
+
+    assert done.returncode == 1
+    expected = [(token, path, commit) for path, token in tokens.items() for commit in (second, third)]
+    assert placements(report) == sorted(expected)
+    assert report["scan"]["files"] == 2400 + 6
+    assert first not in {f["commit"] for f in report["findings"]}
