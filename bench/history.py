@@ -12,10 +12,10 @@ in pack order (`--unordered`, git's fastest read). Peers run through run_peer.sh
 offline); their time is the tool's own, from run_peer's meta file.
 
 A synthetic history of --synthetic-blobs unique blobs (git fast-import) checks that leakscan's
-memory does not grow with history length.
+memory does not grow with history length (0: skipped).
 
 Last, start-up: `leakscan git` and `leakscan scan` on a one-commit repository, alternating,
---startup-runs each (median): what a history scan costs beyond a tree scan of the same files.
+--startup-runs each (median; 0: skipped): what a history scan costs beyond a tree scan of the same files.
 """
 
 from __future__ import annotations
@@ -220,6 +220,18 @@ def synthetic(into: Path, blobs: int, per_commit: int = 5) -> Path:
     return repo
 
 
+def synthetic_run(into: Path, blobs: int, repeat: int, ours: list[str]) -> None:
+    """Time and memory of `leakscan git` on a synthetic history of `blobs` small blobs."""
+    repo = synthetic(into, blobs)
+    command = [*ours, "git", str(repo), "--format", "json", "-o", str(into / "synthetic.json")]
+    seconds, largest, tree = measure([*command, "--no-progress"], repeat)
+    print(
+        f"\nsynthetic history, {describe(repo)}: leakscan {seconds:.2f} s, "
+        f"largest process {largest:.0f} MB, whole tree {tree:.0f} MB",
+        flush=True,
+    )
+
+
 def startup(into: Path, ours: list[str], runs: int) -> None:
     """Median wall time of `leakscan git` and `leakscan scan` on a one-commit repository."""
     repo = into / "one-commit"
@@ -268,15 +280,11 @@ def main() -> None:
                 out.mkdir()
                 compare(repo, out, repeat, ours)
         blobs = 5_000 if args.smoke else args.synthetic_blobs
-        repo = synthetic(work, blobs)
-        command = [*ours, "git", str(repo), "--format", "json", "-o", str(work / "synthetic.json")]
-        seconds, largest, tree = measure([*command, "--no-progress"], repeat)
-        print(
-            f"\nsynthetic history, {describe(repo)}: leakscan {seconds:.2f} s, "
-            f"largest process {largest:.0f} MB, whole tree {tree:.0f} MB",
-            flush=True,
-        )
-        startup(work, ours, 5 if args.smoke else args.startup_runs)
+        if blobs:
+            synthetic_run(work, blobs, repeat, ours)
+        runs = 5 if args.smoke else args.startup_runs
+        if runs:
+            startup(work, ours, runs)
 
 
 if __name__ == "__main__":
