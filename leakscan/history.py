@@ -1,8 +1,10 @@
 """History scans: every blob of the selected history scanned once, provenance attached after.
 
-The flow: one `git log` pass streams which commits introduced which blobs (sources/git/log.py);
-each blob not seen before goes, as an id, to a worker, whose own `git cat-file --batch` reads it
-and whose Detector scans it; the introductions wait on disk (IntroductionSpool). A blob that a
+The flow: one `git log` pass, in a thread of its own, streams which commits introduced which
+blobs (sources/git/log.py); each blob not seen before goes, as an id, to a worker, whose own
+`git cat-file --batch` reads it and whose Detector scans it. Ids go out in windows of the log's
+order sorted by path, so that one reader meets a file's versions together (git's delta chains).
+The introductions wait on disk (IntroductionSpool). A blob that a
 later commit introduces at a path a path-bound rule names (`.netrc`, `.pgpass`, ...) is scanned
 again at that path. After the scan, only the blobs that matched are looked up in the spool, and
 their commits described.
