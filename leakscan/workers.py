@@ -66,6 +66,9 @@ def map_batches(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init, initargs=(spec,)) as pool:
+        # The first job forks every worker: do it before `batches` runs, which may start a thread
+        # (the history's log pass), so that no worker is forked from a process with threads.
+        pool.submit(os.getpid).result()
         pending: set[Future[R]] = set()
         for batch in batches:
             pending.add(pool.submit(_run, work, batch))
