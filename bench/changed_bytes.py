@@ -28,8 +28,20 @@ def modifications(repo: str) -> tuple[list[tuple[bytes, bytes]], list[bytes]]:
     """(earlier blob, new blob) of each modification that introduces a blob first, and the
     blobs first introduced by an addition."""
     log = subprocess.run(
-        ["git", "-C", repo, "log", "--all", "--raw", "-z", "--no-abbrev", "--no-renames", "--root",
-         "--no-merges", "--format=C%H"],
+        [
+            "git",
+            "-C",
+            repo,
+            "log",
+            "--all",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--root",
+            "--no-merges",
+            "--format=C%H",
+        ],
         capture_output=True,
         check=True,
     ).stdout

@@ -167,6 +167,8 @@ def _live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_LIVE_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
+
+
 _REPORT_NAMES = ("fmt", "output", "show_secrets", "findings_exit", "baseline")
 _SCAN_NAMES = ("engine", "extra_rules", "config_path", "jobs", "max_file_size", "no_progress")
 
@@ -430,7 +432,12 @@ def sweep_command(
     from leakscan.sweep.targets import default_cache
 
     options = SweepOptions(
-        db, cache or default_cache(), engine, jobs, scheduler, parse_size(max_file_size),
+        db,
+        cache or default_cache(),
+        engine,
+        jobs,
+        scheduler,
+        parse_size(max_file_size),
         progress=not no_progress and sys.stderr.isatty(),
     )
     return run_sweep(list(targets), options, extra_rules, live)

@@ -232,10 +232,24 @@ class Datastore:
             " secret_sha256, redacted, path, line, column, blob, commit_id, author, email, date, decoded,"
             " suppressed, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                repo_id, finding.rule_id, finding.rule_name, finding.provider, finding.severity, digest,
-                redact(finding.secret), finding.path, finding.line, finding.column, finding.blob or "",
-                commit.id if commit else "", commit.author if commit else "", commit.email if commit else "",
-                commit.date if commit else "", finding.decoded, finding.suppressed, stamp,
+                repo_id,
+                finding.rule_id,
+                finding.rule_name,
+                finding.provider,
+                finding.severity,
+                digest,
+                redact(finding.secret),
+                finding.path,
+                finding.line,
+                finding.column,
+                finding.blob or "",
+                commit.id if commit else "",
+                commit.author if commit else "",
+                commit.email if commit else "",
+                commit.date if commit else "",
+                finding.decoded,
+                finding.suppressed,
+                stamp,
             ),
         )
         return cursor.rowcount

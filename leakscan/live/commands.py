@@ -100,8 +100,18 @@ def run_revoke(rule_id: str, source: str, settings: LiveSettings, rules: RuleSet
     if not secrets:
         raise LeakscanError("no secrets given (one per line)")
     findings = [
-        Finding(rule.id, rule.name, rule.provider, rule.severity, s, source if source != "-" else "<stdin>",
-                n, 1, "", "")
+        Finding(
+            rule.id,
+            rule.name,
+            rule.provider,
+            rule.severity,
+            s,
+            source if source != "-" else "<stdin>",
+            n,
+            1,
+            "",
+            "",
+        )
         for n, s in enumerate(secrets, 1)
     ]
     run = run_live_checks(findings, rules, replace(live_options(settings, None), revoke=True))

@@ -13,9 +13,17 @@ from leakscan import __version__
 from leakscan.inventory import Inventory
 
 _COLUMNS = (
-    ("severity", "Severity"), ("verification", "Live"), ("repository", "Repository"), ("path", "Path"),
-    ("line", "Line"), ("rule_id", "Rule"), ("provider", "Provider"), ("redacted", "Secret"),
-    ("secret_sha256", "SHA-256"), ("date", "Committed"), ("triage", "Triage"),
+    ("severity", "Severity"),
+    ("verification", "Live"),
+    ("repository", "Repository"),
+    ("path", "Path"),
+    ("line", "Line"),
+    ("rule_id", "Rule"),
+    ("provider", "Provider"),
+    ("redacted", "Secret"),
+    ("secret_sha256", "SHA-256"),
+    ("date", "Committed"),
+    ("triage", "Triage"),
 )
 _SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _BAR_ROWS = 12
@@ -61,14 +69,18 @@ def render_html(inventory: Inventory) -> str:
     """The whole page."""
     totals = inventory.totals()
     boxes = [
-        ("findings", totals["findings"]), ("distinct secrets", totals["secrets"]),
-        ("repositories", totals["repositories"]), ("live", totals["live"]),
+        ("findings", totals["findings"]),
+        ("distinct secrets", totals["secrets"]),
+        ("repositories", totals["repositories"]),
+        ("live", totals["live"]),
         ("reused across repositories", len(inventory.reuse())),
     ]
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         "<meta name=viewport content='width=device-width, initial-scale=1'>",
-        "<title>leakscan sweep report</title><style>", _STYLE, "</style></head><body>",
+        "<title>leakscan sweep report</title><style>",
+        _STYLE,
+        "</style></head><body>",
         f"<h1>leakscan sweep report</h1><p>leakscan {escape(__version__)}</p>",
         "<div class=totals>",
         *(f"<div><b>{n:,}</b>{escape(label)}</div>" for label, n in boxes),
@@ -81,7 +93,9 @@ def render_html(inventory: Inventory) -> str:
         _reuse_table(inventory.reuse()),
         "<h2>Findings</h2>",
         _findings_table(inventory.findings),
-        "<script>", _SCRIPT, "</script></body></html>",
+        "<script>",
+        _SCRIPT,
+        "</script></body></html>",
     ]
     return "".join(parts) + "\n"
 

@@ -12,8 +12,21 @@ from leakscan.inventory import Inventory
 
 REPORT_VERSION = 1
 CSV_COLUMNS = (
-    "repository", "rule_id", "provider", "severity", "secret_sha256", "redacted", "path", "line",
-    "column", "commit", "author", "date", "verification", "revocation", "triage",
+    "repository",
+    "rule_id",
+    "provider",
+    "severity",
+    "secret_sha256",
+    "redacted",
+    "path",
+    "line",
+    "column",
+    "commit",
+    "author",
+    "date",
+    "verification",
+    "revocation",
+    "triage",
 )
 
 
@@ -41,8 +54,25 @@ def _record(finding: dict[str, Any]) -> dict[str, Any]:
     if finding["revocation_reason"]:
         revocation["reason"] = finding["revocation_reason"]
     triage = {"status": finding["triage"], "note": finding["triage_note"]} if finding["triage"] else None
-    keys = ("repository", "rule_id", "rule_name", "provider", "severity", "secret_sha256", "redacted",
-            "path", "line", "column", "blob", "commit", "author", "email", "date", "decoded", "first_seen")
+    keys = (
+        "repository",
+        "rule_id",
+        "rule_name",
+        "provider",
+        "severity",
+        "secret_sha256",
+        "redacted",
+        "path",
+        "line",
+        "column",
+        "blob",
+        "commit",
+        "author",
+        "email",
+        "date",
+        "decoded",
+        "first_seen",
+    )
     record = {key: (finding[key] or None) if key in ("blob", "commit") else finding[key] for key in keys}
     record.update(verification=verification, revocation=revocation, triage=triage)
     return record

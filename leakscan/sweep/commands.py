@@ -46,9 +46,7 @@ def run_sweep(
         err=True,
     )
     if not summary.complete:
-        click.echo(
-            f"leakscan: the sweep is incomplete: {len(summary.problems)} problems above", err=True
-        )
+        click.echo(f"leakscan: the sweep is incomplete: {len(summary.problems)} problems above", err=True)
         return ExitCode.INCOMPLETE
     return ExitCode.FINDINGS if totals["findings"] else ExitCode.CLEAN
 

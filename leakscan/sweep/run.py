@@ -142,4 +142,3 @@ def _progress(options: SweepOptions, done: int, total: int, outcome: RepositoryO
         f"{len(outcome.findings)} findings{state}\n"
     )
     options.stream.flush()
-
