@@ -225,7 +225,7 @@ def _batches(source: BlobSource, max_size: int) -> Iterator[BlobBatch]:
     yield from _jobs_of(source.repo, again, max_size, again=True)
 
 
-def _read_ahead(items: Iterator[T], chunks: int) -> Iterator[T]:
+def _read_ahead(items: Generator[T, None, None], chunks: int) -> Iterator[T]:
     """`items`, produced by a thread of their own up to `chunks` x `_AHEAD_CHUNK` ahead: the log
     pass goes on while a window is handed out and scanned (else the workers wait while the next
     one fills). An exception in `items` is raised here once the items before it are out."""
@@ -246,10 +246,10 @@ def _read_ahead(items: Iterator[T], chunks: int) -> Iterator[T]:
         except BaseException as exc:  # raised again by the consumer
             failure.append(exc)
         finally:
-            if isinstance(items, Generator):
-                items.close()  # ends the log pass's git if the consumer stopped early
-            ahead.put(chunk)
-            ahead.put([])
+            items.close()  # ends the log pass's git if the consumer stopped early
+            if chunk:
+                ahead.put(chunk)
+            ahead.put([])  # the end
 
     thread = threading.Thread(target=produce, name="leakscan-log-pass", daemon=True)
     thread.start()

@@ -7,7 +7,7 @@ first scanned at (a `.pgpass` renamed from `pgpass.sample`).
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from leakscan.sources.git.idset import ObjectIdSet
 from leakscan.sources.git.log import GITLINK, HistoryLog, Selection
@@ -51,7 +51,7 @@ class BlobSource:
         self._scanned_at: set[tuple[bytes, bytes]] = set()  # (blob, path-bound path) scanned there
         self._again: dict[tuple[bytes, bytes], None] = {}  # (blob, path-bound path) to scan again
 
-    def blobs(self) -> Iterator[tuple[str, str, bool]]:
+    def blobs(self) -> Generator[tuple[str, str, bool], None, None]:
         """(blob id, path, False) for every blob the selection holds, each once; then
         (blob id, path, True) for each blob to scan again at a path-bound path."""
         known = self._bound_paths
